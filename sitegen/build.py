@@ -1,0 +1,108 @@
+"""The build: read everything, then merge, group, render, and write. No stage logic here."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import group, merge, reader
+from .config import SiteConfig, check_url, load_config
+from .errors import Diagnostics, SitegenError
+from .models import Dump, Site
+from .output import render_site
+from .pages import read_pages
+from .writer import write_site
+
+
+@dataclass(slots=True)
+class BuildResult:
+    config: SiteConfig
+    site: Site
+    files: dict[str, bytes]
+    diagnostics: Diagnostics
+    seconds: float
+
+    def summary(self, out: Path | None, seconds: float | None = None) -> str:
+        s = self.site
+        warnings = len(self.diagnostics)
+        pages = sum(1 for name in self.files if name.endswith(".html"))
+        where = f" -> {out}" if out else ""
+        return (
+            f"{s.dump_count} dumps, {s.block_count} paper blocks, {len(s.papers)} distinct papers, "
+            f"{len(s.editions)} editions, {warnings} warning{'s' if warnings != 1 else ''}, "
+            f"{pages} pages written in {seconds if seconds is not None else self.seconds:.2f} s{where}"
+        )
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_dumps(content: Path, config: SiteConfig, diags: Diagnostics) -> list[Dump]:
+    """Read every ``*.txt`` of ``content/dumps`` in name order."""
+    folder = content / "dumps"
+    dumps: list[Dump] = []
+    if not folder.is_dir():
+        diags.warn(_display(folder), None, "no dumps folder; the site has no papers")
+        return dumps
+    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() == ".txt" and p.is_file()):
+        dump = reader.read_dump(
+            path,
+            diags,
+            display=_display(path),
+            configured_date=config.editions.get(path.name),
+            default_year=config.default_year,
+        )
+        if dump is not None:
+            dumps.append(dump)
+    unknown = set(config.editions) - {p.name for p in folder.iterdir()}
+    for name in sorted(unknown):
+        diags.warn(_display(content / "site.yaml"), None, f"editions: no dump named {name!r}")
+    return dumps
+
+
+def gather(content: Path, diags: Diagnostics, base_url: str | None = None) -> tuple[SiteConfig, Site]:
+    """Read and organize all content; nothing is written."""
+    config = load_config(content / "site.yaml", diags, display=_display(content / "site.yaml"))
+    if base_url:
+        try:
+            config.base_url = check_url(base_url)
+        except ValueError as exc:
+            raise SitegenError(f"--base-url: {exc}") from None
+    dumps = read_dumps(content, config, diags)
+    editions = merge.build_editions(dumps, diags)
+    papers = merge.merge_papers(editions, diags)
+    archive, undated = group.group_by_month(papers)
+    site = Site(
+        papers=papers,
+        editions=list(reversed(editions)),
+        organizations=group.group_by_organization(papers),
+        archive=archive,
+        undated=undated,
+        pages=read_pages(content / "pages", diags, root=Path.cwd()),
+        block_count=sum(len(d.entries) for d in dumps),
+        dump_count=len(dumps),
+    )
+    return config, site
+
+
+def build(
+    content: Path,
+    out: Path | None,
+    *,
+    templates: Path | None = None,
+    base_url: str | None = None,
+    diags: Diagnostics | None = None,
+) -> BuildResult:
+    """Build the site from ``content``; write it to ``out`` unless None."""
+    start = time.perf_counter()
+    diags = diags if diags is not None else Diagnostics()
+    config, site = gather(content, diags, base_url)
+    files = render_site(config, site, [templates] if templates else [])
+    if out is not None:
+        write_site(files, out)
+    return BuildResult(config, site, files, diags, time.perf_counter() - start)

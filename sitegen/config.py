@@ -1,0 +1,135 @@
+"""Site configuration (``content/site.yaml``): a declared schema, every key checked.
+
+Unknown keys are warned about; every invalid value is collected, then one ``SitegenError``
+lists them all (as MkDocs does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from .errors import Diagnostics, SitegenError
+
+
+@dataclass(slots=True)
+class SiteConfig:
+    """What a site owner sets. Field docstrings double as the README's table."""
+
+    title: str = "Daily Papers Digest"
+    description: str = "A digest of the Hugging Face Daily Papers."
+    base_url: str = "http://localhost:8000/"
+    """Absolute URL the site is published at; its path may be a sub-path (GitHub Pages)."""
+    language: str = "en"
+    author: str = ""
+    default_year: int = dt.date.today().year
+    """Year of an edition whose year cannot be decided otherwise (a warning says so)."""
+    editions: dict[str, dt.date] = field(default_factory=dict)
+    """Explicit edition date per dump file name."""
+    feed_size: int = 50
+    """Number of papers in the main feed."""
+    themes: int | None = None
+    """Number of themes; None chooses it from the data."""
+
+    @property
+    def base_path(self) -> str:
+        """Path part of ``base_url``, always starting and ending with '/'."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    def absolute(self, url: str) -> str:
+        """Absolute URL of a site-relative path such as ``papers/x/``."""
+        return self.base_url.rstrip("/") + "/" + url.lstrip("/")
+
+
+def check_url(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected a URL such as https://example.org/digest/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"expected an absolute http(s) URL, got {value!r}")
+    return value if value.endswith("/") else value + "/"
+
+
+def _check_dates(value: Any) -> dict[str, dt.date]:
+    if not isinstance(value, dict):
+        raise ValueError("expected a mapping of dump file name to YYYY-MM-DD")
+    out: dict[str, dt.date] = {}
+    for name, date in value.items():
+        if isinstance(date, str):
+            try:
+                date = dt.date.fromisoformat(date)
+            except ValueError:
+                raise ValueError(f"{name}: {date!r} is not a YYYY-MM-DD date") from None
+        if not isinstance(date, dt.date):
+            raise ValueError(f"{name}: expected a YYYY-MM-DD date")
+        out[str(name)] = date
+    return out
+
+
+def _check_int(low: int, high: int, optional: bool = False):
+    def check(value: Any) -> int | None:
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"expected a whole number from {low} to {high}")
+        return value
+
+    return check
+
+
+def _check_str(value: Any) -> str:
+    if not isinstance(value, (str, int, float)):
+        raise ValueError("expected text")
+    return str(value)
+
+
+_CHECKS = {
+    "title": _check_str,
+    "description": _check_str,
+    "base_url": check_url,
+    "language": _check_str,
+    "author": _check_str,
+    "default_year": _check_int(1990, 2200),
+    "editions": _check_dates,
+    "feed_size": _check_int(1, 10_000),
+    "themes": _check_int(1, 200, optional=True),
+}
+assert set(_CHECKS) == {f.name for f in fields(SiteConfig)}
+
+
+def load_config(path: Path, diags: Diagnostics, display: str | None = None) -> SiteConfig:
+    """Load and validate ``site.yaml``; a missing file gives the defaults."""
+    shown = display or str(path)
+    if not path.exists():
+        diags.warn(shown, None, "no site.yaml; using the defaults")
+        return SiteConfig()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SitegenError(f"{shown}: cannot read: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{shown}:{mark.line + 1}" if mark else shown
+        raise SitegenError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise SitegenError(f"{shown}: expected a mapping of settings at the top level")
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    for key, value in data.items():
+        check = _CHECKS.get(str(key))
+        if check is None:
+            diags.warn(shown, None, f"unknown setting {key!r} ignored")
+            continue
+        try:
+            values[str(key)] = check(value)
+        except ValueError as exc:
+            errors.append(f"{shown}: {key}: {exc}")
+    if errors:
+        raise SitegenError("invalid configuration:\n  " + "\n  ".join(errors))
+    return SiteConfig(**values)

@@ -1,0 +1,78 @@
+"""Merge the paper blocks of every dump into distinct papers and editions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .errors import Diagnostics
+from .models import Dump, Edition, Paper
+from .text import find_links, paper_slug, title_key
+
+
+def _edition_order(dump: Dump) -> tuple:
+    # Undated editions sort first (oldest), so a dated edition's metadata wins over theirs.
+    return (dump.date or dt.date.min, dump.name)
+
+
+def build_editions(dumps: list[Dump], diags: Diagnostics) -> list[Edition]:
+    """One edition per dump, oldest first, linked to their neighbours."""
+    editions: list[Edition] = []
+    taken: set[str] = set()
+    for dump in sorted(dumps, key=_edition_order):
+        if not dump.entries:
+            continue  # already reported by the reader; an edition with no papers has no page
+        slug = dump.date.isoformat() if dump.date else dump.name.rsplit(".", 1)[0]
+        if slug in taken:
+            base, n = slug, 2
+            while f"{base}-{n}" in taken:
+                n += 1
+            slug = f"{base}-{n}"
+            diags.warn(dump.path, None, f"another dump is the edition of the same day; this one is /editions/{slug}/")
+        taken.add(slug)
+        editions.append(Edition(slug=slug, date=dump.date, dump=dump))
+    for older, newer in zip(editions, editions[1:]):
+        older.next, newer.previous = newer, older
+    return editions
+
+
+def merge_papers(editions: list[Edition], diags: Diagnostics) -> list[Paper]:
+    """One paper per normalized title. Editions are visited oldest first, so where dumps differ,
+    the latest edition's values win; a value missing from a later dump keeps the earlier one."""
+    by_key: dict[str, Paper] = {}
+    for edition in editions:
+        seen_here: set[str] = set()
+        for entry in edition.dump.entries:
+            key = entry.title and title_key(entry.title)
+            if not key:
+                diags.warn(edition.dump.path, entry.line, "title has no letters or digits; skipped")
+                continue
+            paper = by_key.get(key)
+            if paper is None:
+                paper = by_key[key] = Paper(
+                    id=paper_slug(key, entry.title), key=key, title=entry.title, abstract=""
+                )
+            if key in seen_here:
+                diags.warn(edition.dump.path, entry.line, f"paper {entry.title[:60]!r} appears twice in this dump")
+            else:
+                paper.editions.append(edition)
+                edition.papers.append(paper)
+                seen_here.add(key)
+            paper.title = entry.title
+            paper.sources.append((edition.dump.path, entry.line))
+            if entry.abstract:
+                paper.abstract = entry.abstract
+            for name in ("organization", "authors", "published", "comments", "arxiv_id"):
+                value = getattr(entry, name)
+                if value is not None:
+                    setattr(paper, name, value)
+    papers = list(by_key.values())
+    for paper in papers:
+        paper.links = find_links(paper.abstract)
+    # Newest first seen first; within an edition, dump order.
+    order = {id(p): i for e in reversed(editions) for i, p in enumerate(e.papers)}
+    papers.sort(key=lambda p: (-(p.first_seen or dt.date.min).toordinal(), _last_index(p, order)))
+    return papers
+
+
+def _last_index(paper: Paper, order: dict[int, int]) -> int:
+    return order.get(id(paper), 0)

@@ -1,0 +1,53 @@
+"""Turn the gathered ``Site`` into output files: pages, data, static assets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .config import SiteConfig
+from .models import Site
+from .render import Renderer, builtin_templates, dump_json, paper_record
+
+
+def static_files(template_dirs: list[Path]) -> dict[str, bytes]:
+    """``static/`` of the built-in templates, overlaid by the user's ``static/``."""
+    files: dict[str, bytes] = {}
+    for folder in [builtin_templates(), *template_dirs]:
+        static = folder / "static"
+        if not static.is_dir():
+            continue
+        for path in sorted(static.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                files["static/" + path.relative_to(static).as_posix()] = path.read_bytes()
+    return files
+
+
+def render_site(config: SiteConfig, site: Site, template_dirs: list[Path]) -> dict[str, bytes]:
+    """Every file of the site, by site-relative path."""
+    r = Renderer(config, site, template_dirs)
+    files: dict[str, bytes] = static_files(template_dirs)
+
+    def page(url: str, template: str, **context) -> None:
+        files[url + "index.html"] = r.render(template, url, **context)
+
+    latest = site.editions[0] if site.editions else None
+    page("", "index.html", edition=latest, earlier=site.editions[1:], title=None)
+    page("editions/", "editions.html", editions=site.editions, title="Editions")
+    for edition in site.editions:
+        page(edition.url, "edition.html", edition=edition, title=f"Edition of {edition.slug}")
+    page("archive/", "archive.html", archive=site.archive, undated=site.undated, title="Archive")
+    for year in site.archive:
+        for month in year.months:
+            page(month.url, "month.html", month=month, title=month.label)
+    if site.undated:
+        page("archive/undated/", "undated.html", papers=site.undated, title="Papers without a date")
+    for paper in site.papers:
+        page(paper.url, "paper.html", paper=paper, title=paper.title)
+    page("orgs/", "orgs.html", organizations=site.organizations, title="Organizations")
+    for org in site.organizations:
+        page(org.url, "org.html", group=org, title=org.organization.name)
+    for md_page in site.pages:
+        page(md_page.url, "page.html", page=md_page, title=md_page.title)
+    files["404.html"] = r.render("404.html", "404.html", absolute_root=True, title="Page not found")
+    files["data/papers.json"] = dump_json([paper_record(p) for p in site.papers])
+    return files

@@ -1,0 +1,73 @@
+"""Read the Markdown pages of ``content/pages`` (YAML front matter + markdown-it-py)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from markdown_it import MarkdownIt
+
+from .errors import Diagnostics
+from .text import slugify
+
+_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
+RESERVED = {"papers", "editions", "archive", "orgs", "themes", "search", "data", "static", "feed"}
+
+
+def _markdown() -> MarkdownIt:
+    # CommonMark with tables; raw HTML is off: page text is escaped like everything else.
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True}).enable(
+        "table"
+    )
+
+
+def read_pages(folder: Path, diags: Diagnostics, root: Path | None = None) -> list:
+    """Every ``*.md`` file becomes a page at ``/<slug>/``."""
+    from .models import Page
+
+    md = _markdown()
+    pages: list[Page] = []
+    if not folder.is_dir():
+        return pages
+    for path in sorted(folder.glob("*.md")):
+        shown = _display(path, root)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            diags.warn(shown, None, f"cannot read: {exc}")
+            continue
+        meta: dict = {}
+        body = text
+        if match := _FRONT.match(text):
+            try:
+                loaded = yaml.safe_load(match.group(1)) or {}
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                diags.warn(shown, mark.line + 2 if mark else 1, f"invalid front matter: {exc}")
+                loaded = {}
+            meta = loaded if isinstance(loaded, dict) else {}
+            body = text[match.end() :]
+        slug = slugify(str(meta.get("slug") or path.stem)) or "page"
+        if slug in RESERVED:
+            diags.warn(shown, None, f"page slug {slug!r} is reserved by the site; skipped")
+            continue
+        title = str(meta.get("title") or path.stem.replace("-", " ").title())
+        pages.append(
+            Page(
+                slug=slug,
+                title=title,
+                html=md.render(body),
+                description=str(meta.get("description") or ""),
+                path=shown,
+                meta=meta,
+            )
+        )
+    return pages
+
+
+def _display(path: Path, root: Path | None) -> str:
+    try:
+        return str(path.relative_to(root)) if root else str(path)
+    except ValueError:
+        return str(path)

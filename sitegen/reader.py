@@ -1,0 +1,482 @@
+"""Read dumps: the plain text of a Hugging Face "Daily Papers" page (see the README).
+
+The reader never raises on a text file: what it cannot read becomes a warning ``path:line:
+message``, the block is skipped (or the one unreadable field dropped), and reading goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from .errors import Diagnostics
+from .models import Dump, Organization, PaperEntry
+from .text import clean_line, short_hash, slugify, strip_controls
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+
+#: Lines longer than this are not text a page copy produces; they are reported and skipped.
+MAX_LINE = 50_000
+
+_DATE = re.compile(
+    r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})"
+    r"(?:(?:,\s*|\s+)(?P<year>(?:19|20)\d\d)\b)?(?:\s+(?P<count>\d{1,7}))?$"
+)
+_AUTHORS = re.compile(r"^[•∙●*-]\s*(?P<n>\d{1,6})\s+authors?$", re.IGNORECASE)
+_BULLET = re.compile(r"^[•∙●]")
+_DOTS = {"·", "⋅", "∙"}
+_HF_URL = re.compile(
+    r"^<?https?://(?:www\.)?huggingface\.co/papers/(?P<id>\d{4}\.\d{4,5})(?:v\d+)?[^\s]*>?$"
+)
+_MD_HEADING = re.compile(r"^#{1,6}\s+(?:\[(?P<linked>.+)\]\((?P<url>[^)\s]*)\)|(?P<plain>.+))$")
+_UPVOTES = re.compile(r"^\d{1,6}$")
+_TRUNCATED = re.compile(r"^\[?\s*content truncated\s*\]?\.?$", re.IGNORECASE)
+_FILE_DATE = re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)")
+
+BOILERPLATE = {
+    "new",
+    "get trending papers in your email inbox!",
+    "subscribe",
+    "daily papers",
+    "byak and the research community",
+}
+
+
+class Kind(Enum):
+    TEXT = "text"
+    AUTHORS = "author count"
+    BAD_AUTHORS = "author line"
+    DOT = "'·'"
+    DATE = "date"
+    HF_URL = "paper link"
+    HEADING = "heading"
+    UPVOTES = "upvote count"
+    TRUNCATED = "truncation mark"
+
+
+@dataclass(slots=True)
+class Item:
+    kind: Kind
+    line: int
+    text: str
+    match: re.Match[str] | None = None
+
+
+@dataclass(slots=True)
+class RawDate:
+    month: int
+    day: int
+    year: int | None
+    line: int
+
+
+@dataclass(slots=True)
+class _Parsed:
+    page_date: tuple[int, int] | None = None
+    page_year: int | None = None
+    page_line: int | None = None
+    entries: list[PaperEntry] = field(default_factory=list)
+    raw_dates: list[RawDate | None] = field(default_factory=list)
+
+
+def decode(raw: bytes, path: str, diags: Diagnostics) -> str | None:
+    """Bytes to text: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252.
+
+    Returns None for data that is not text at all (reported)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            text = None
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = None
+        if text is None:
+            text = raw.decode("cp1252", errors="replace")
+            if _looks_binary(text):
+                diags.warn(path, None, "not a text file (binary data); skipped")
+                return None
+            diags.warn(path, None, "not valid UTF-8; read as Windows-1252 (Latin-1)")
+    if text is None or _looks_binary(text):
+        diags.warn(path, None, "not a text file (binary data); skipped")
+        return None
+    return text.lstrip("\ufeff")
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:65536]
+    if not sample:
+        return False
+    controls = sum(
+        1 for ch in sample if ch not in "\t\n\r\f" and unicodedata.category(ch) in ("Cc", "Cs")
+    )
+    return controls / len(sample) > 0.05
+
+
+def _classify(line: int, text: str) -> Item:
+    if text in _DOTS:
+        return Item(Kind.DOT, line, text)
+    if match := _AUTHORS.match(text):
+        return Item(Kind.AUTHORS, line, text, match)
+    if _BULLET.match(text):
+        return Item(Kind.BAD_AUTHORS, line, text)
+    if (match := _DATE.match(text)) and match["mon"].lower() in MONTHS:
+        return Item(Kind.DATE, line, text, match)
+    if match := _HF_URL.match(text):
+        return Item(Kind.HF_URL, line, text, match)
+    if match := _MD_HEADING.match(text):
+        return Item(Kind.HEADING, line, text, match)
+    if _UPVOTES.match(text):
+        return Item(Kind.UPVOTES, line, text)
+    if _TRUNCATED.match(text):
+        return Item(Kind.TRUNCATED, line, text)
+    return Item(Kind.TEXT, line, text)
+
+
+def _items(text: str, path: str, diags: Diagnostics) -> list[Item]:
+    items: list[Item] = []
+    for number, raw in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
+        if len(raw) > MAX_LINE:
+            diags.warn(path, number, f"line is {len(raw):,} characters long; skipped")
+            continue
+        if strip_controls(raw) != raw:
+            diags.warn(path, number, "control characters removed")
+        line = clean_line(raw)
+        if line:
+            items.append(_classify(number, line))
+    return items
+
+
+def _title_like(text: str) -> bool:
+    return len(text) <= 300 and not text.endswith(".")
+
+
+def _abstract_like(text: str) -> bool:
+    return len(text) >= 300 or (len(text) >= 80 and text.endswith("."))
+
+
+def _heading_title(item: Item) -> tuple[str, str | None]:
+    assert item.match is not None
+    title = clean_line(item.match["linked"] or item.match["plain"] or "")
+    arxiv = None
+    if url := item.match["url"]:
+        if found := re.search(r"huggingface\.co/papers/(\d{4}\.\d{4,5})", url):
+            arxiv = found.group(1)
+    return title, arxiv
+
+
+def _org(text: str) -> Organization:
+    hub_id, _, name = text.partition(" ")
+    name = name.strip() or hub_id
+    return Organization(id=hub_id, name=name, slug=slugify(hub_id) or f"org-{short_hash(hub_id)}")
+
+
+def _raw_date(item: Item) -> RawDate | None:
+    assert item.match is not None
+    month = MONTHS[item.match["mon"].lower()]
+    year = int(item.match["year"]) if item.match["year"] else None
+    return RawDate(month, int(item.match["day"]), year, item.line)
+
+
+class _BlockParser:
+    """Walks the items of one dump: header, then paper blocks."""
+
+    def __init__(self, items: list[Item], path: str, diags: Diagnostics) -> None:
+        self.items = items
+        self.path = path
+        self.diags = diags
+        self.i = 0
+        self.result = _Parsed()
+
+    def peek(self, offset: int = 0) -> Item | None:
+        index = self.i + offset
+        return self.items[index] if index < len(self.items) else None
+
+    def warn(self, line: int, message: str) -> None:
+        self.diags.warn(self.path, line, message)
+
+    def parse(self) -> _Parsed:
+        self.header()
+        while (item := self.peek()) is not None:
+            if item.kind in (Kind.TEXT, Kind.HEADING):
+                self.block()
+            elif item.kind is Kind.UPVOTES:
+                self.i += 1
+            elif item.kind is Kind.TRUNCATED:
+                self.warn(item.line, "the dump says its content was truncated here")
+                self.i += 1
+            else:
+                self.orphan_metadata()
+        return self.result
+
+    def orphan_metadata(self) -> None:
+        """A run of metadata lines with no title before it: one warning, all skipped."""
+        first = self.i
+        while (item := self.peek()) is not None and item.kind not in (Kind.TEXT, Kind.HEADING, Kind.TRUNCATED):
+            self.i += 1
+        shown = ", ".join(repr(item.text) for item in self.items[first : self.i][:4])
+        self.warn(self.items[first].line, f"metadata without a title ({shown}); skipped")
+
+    def header(self) -> None:
+        """Skip the page's boilerplate and find the page date (month and day)."""
+        limit = min(len(self.items), 12)
+        for index in range(limit):
+            item = self.items[index]
+            if item.kind is Kind.DATE and item.match and not item.match["count"]:
+                raw = _raw_date(item)
+                if raw and _valid(2000, raw.month, raw.day):
+                    self.result.page_date = (raw.month, raw.day)
+                    self.result.page_year = raw.year
+                    self.result.page_line = item.line
+                    self.i = index + 1
+                    return
+            if item.text.lower() not in BOILERPLATE and (
+                item.kind is not Kind.TEXT or _abstract_like(item.text) or len(item.text) > 80
+            ):
+                break
+        # No page date: skip only the known boilerplate.
+        while (item := self.peek()) is not None and item.text.lower() in BOILERPLATE:
+            self.i += 1
+        first = self.peek()
+        self.warn(first.line if first else 1, "no page date (such as 'Dec 24') before the papers")
+
+    def starts_block(self, offset: int) -> bool:
+        """Whether the TEXT item at ``offset`` is better read as the title of a new block."""
+        item, after = self.peek(offset), self.peek(offset + 1)
+        if item is None or item.kind is not Kind.TEXT or after is None:
+            return False
+        if after.kind in (Kind.HF_URL,):
+            return True
+        return (
+            after.kind is Kind.TEXT and _title_like(item.text) and _abstract_like(after.text)
+        )
+
+    def block(self) -> None:
+        head = self.items[self.i]
+        self.i += 1
+        if head.kind is Kind.HEADING:
+            title, arxiv = _heading_title(head)
+        else:
+            title, arxiv = head.text, None
+        if (item := self.peek()) is not None and item.kind is Kind.HF_URL:
+            arxiv = item.match["id"] if item.match else arxiv
+            self.i += 1
+
+        abstract = ""
+        item, after = self.peek(), self.peek(1)
+        is_org = after is not None and after.kind in (Kind.DOT, Kind.DATE)
+        if item is not None and item.kind is Kind.TEXT and not is_org and not self.starts_block(0):
+            abstract = item.text
+            self.i += 1
+        else:
+            self.warn(head.line, f"paper {_short(title)!r} has no abstract")
+
+        entry = PaperEntry(title=title, abstract=abstract, line=head.line, arxiv_id=arxiv)
+        raw_date = self.metadata(entry)
+        self.result.entries.append(entry)
+        self.result.raw_dates.append(raw_date)
+
+    def metadata(self, entry: PaperEntry) -> RawDate | None:
+        """Organization or author count, then '·' and the date with its comment count."""
+        item, after = self.peek(), self.peek(1)
+        if item is None:
+            return None
+        if (
+            item.kind is Kind.TEXT
+            and after is not None
+            and after.kind in (Kind.DOT, Kind.DATE)
+            and len(item.text) <= 200
+        ):
+            entry.organization = _org(item.text)
+            self.i += 1
+        elif item.kind is Kind.AUTHORS and item.match:
+            entry.authors = int(item.match["n"])
+            self.i += 1
+        elif item.kind is Kind.BAD_AUTHORS:
+            self.warn(item.line, f"cannot read an author count in {_short(item.text)!r}; ignored")
+            self.i += 1
+
+        item = self.peek()
+        if item is None:
+            return None
+        if item.kind is Kind.DOT:
+            self.i += 1
+            item = self.peek()
+            if item is not None and item.kind is Kind.DATE:
+                return self.date(entry, item)
+            if item is not None and item.kind is Kind.TEXT and not self.starts_block(0):
+                self.warn(item.line, f"not a date: {_short(item.text)!r}; date ignored")
+                entry.comments = None
+                self.i += 1
+                return None
+            self.warn(self.items[self.i - 1].line, "'·' is not followed by a date")
+            return None
+        if item.kind is Kind.DATE and (entry.organization or entry.authors is not None):
+            self.warn(item.line, "date without the '·' line before it")
+            return self.date(entry, item)
+        return None
+
+    def date(self, entry: PaperEntry, item: Item) -> RawDate | None:
+        self.i += 1
+        assert item.match is not None
+        entry.comments = int(item.match["count"]) if item.match["count"] else 0
+        raw = _raw_date(item)
+        if raw is not None and not _valid(raw.year or 2000, raw.month, raw.day):
+            self.warn(item.line, f"not a date: {item.text!r}; date ignored")
+            return None
+        return raw
+
+
+def _short(text: str, length: int = 60) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _edition_date(
+    name: str,
+    path: str,
+    parsed: _Parsed,
+    configured: dt.date | None,
+    default_year: int,
+    diags: Diagnostics,
+) -> tuple[dt.date | None, str]:
+    """The edition's full date; the year by the precedence in the README."""
+    page = parsed.page_date
+    line = parsed.page_line
+    exact: dt.date | None = None
+    source = ""
+    if (m := _FILE_DATE.search(name)) and _valid(int(m["y"]), int(m["m"]), int(m["d"])):
+        exact, source = dt.date(int(m["y"]), int(m["m"]), int(m["d"])), "file name"
+    elif configured is not None:
+        exact, source = configured, "site.yaml"
+    if exact is not None:
+        if page and page != (exact.month, exact.day):
+            diags.warn(
+                path,
+                line,
+                f"the page date {_month_day(page)} differs from {exact.isoformat()} "
+                f"given by the {source}; using {exact.isoformat()}",
+            )
+        return exact, source
+    if page is None:
+        diags.warn(path, None, "no edition date: name the file YYYY-MM-DD.txt or set it in site.yaml")
+        return None, "none"
+    if parsed.page_year is not None and _valid(parsed.page_year, *page):
+        return dt.date(parsed.page_year, *page), "page"
+    years = [raw.year for raw in parsed.raw_dates if raw is not None and raw.year is not None]
+    if years:
+        year, source = max(years) + 1, "inferred"
+    else:
+        year, source = default_year, "default"
+        diags.warn(
+            path,
+            line,
+            f"cannot infer the edition's year (no paper date has a year); using default_year "
+            f"{default_year} (set 'editions: {{{name}: YYYY-MM-DD}}' in site.yaml to fix)",
+        )
+    if not _valid(year, *page):
+        diags.warn(path, line, f"{_month_day(page)} is not a date in {year}")
+        return None, "none"
+    return dt.date(year, *page), source
+
+
+def _month_day(page: tuple[int, int]) -> str:
+    return dt.date(2000, *page).strftime("%b %-d")
+
+
+def read_dump(
+    path: Path,
+    diags: Diagnostics,
+    *,
+    display: str | None = None,
+    configured_date: dt.date | None = None,
+    default_year: int = 2025,
+) -> Dump | None:
+    """Read one dump file. Returns None (with a warning) when it holds no text at all."""
+    shown = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        diags.warn(shown, None, f"cannot read: {exc.strerror or exc}")
+        return None
+    text = decode(raw, shown, diags)
+    if text is None:
+        return None
+    return parse_dump(
+        text, shown, path.name, diags, configured_date=configured_date, default_year=default_year
+    )
+
+
+def parse_dump(
+    text: str,
+    path: str,
+    name: str,
+    diags: Diagnostics,
+    *,
+    configured_date: dt.date | None = None,
+    default_year: int = 2025,
+) -> Dump:
+    """Parse the text of one dump (already decoded)."""
+    items = _items(text, path, diags)
+    if not items:
+        diags.warn(path, None, "empty dump: no papers")
+        return Dump(path=path, name=name, page_date=None, date=None, date_source="none")
+    parsed = _BlockParser(items, path, diags).parse()
+    if items and not parsed.entries:
+        diags.warn(path, None, "no paper found in this dump")
+    date, source = _edition_date(name, path, parsed, configured_date, default_year, diags)
+    year = date.year if date else default_year
+    for entry, raw in zip(parsed.entries, parsed.raw_dates, strict=True):
+        if raw is None:
+            continue
+        if raw.year is not None:
+            entry.published = dt.date(raw.year, raw.month, raw.day)
+            continue
+        paper_year = year
+        if parsed.page_date and (raw.month, raw.day) > parsed.page_date:
+            paper_year -= 1
+        if _valid(paper_year, raw.month, raw.day):
+            entry.published = dt.date(paper_year, raw.month, raw.day)
+        else:
+            diags.warn(path, raw.line, f"not a date in {paper_year}; date ignored")
+    return Dump(
+        path=path,
+        name=name,
+        page_date=parsed.page_date,
+        date=date,
+        date_source=source,
+        entries=parsed.entries,
+    )

@@ -1,0 +1,114 @@
+"""Render pages with Jinja2 (autoescape on). Renderers get ready data and never open inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .config import SiteConfig
+from .errors import SitegenError
+from .models import Paper, Site
+from .text import is_code_link, snippet, split_links
+
+
+def builtin_templates() -> Path:
+    """The default templates: inside the package in a wheel, beside it in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "base.html").is_file():
+            return candidate
+    raise SitegenError(f"default templates not found (looked in {here / 'templates'} and {here.parent / 'templates'})")
+
+
+def relative_root(url: str) -> str:
+    """Prefix that leads from the page at ``url`` (site-relative, e.g. ``papers/x/``) to the root."""
+    depth = url.count("/")
+    return "../" * depth
+
+
+def format_date(value: dt.date | None, fmt: str = "%b %-d, %Y") -> str:
+    return value.strftime(fmt) if value else ""
+
+
+class Renderer:
+    """Holds the Jinja environment: the user's templates first, then the built-in ones."""
+
+    def __init__(self, config: SiteConfig, site: Site, template_dirs: list[Path]) -> None:
+        self.config = config
+        self.site = site
+        self.search_path = [str(d) for d in template_dirs if d.is_dir()] + [str(builtin_templates())]
+        self.env = jinja2.Environment(
+            # A user's template may extend the built-in one it replaces as "default/<name>".
+            loader=jinja2.ChoiceLoader(
+                [
+                    jinja2.FileSystemLoader(self.search_path),
+                    jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(builtin_templates()))}),
+                ]
+            ),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["date"] = format_date
+        self.env.filters["snippet"] = snippet
+        self.env.filters["link_parts"] = split_links
+        self.env.tests["code_link"] = is_code_link
+        self.env.globals["hf_search"] = hf_search
+
+    def render(self, template: str, url: str, *, absolute_root: bool = False, **context: Any) -> bytes:
+        """Render ``template`` for the page at site-relative ``url``."""
+        root = self.config.base_path if absolute_root else relative_root(url)
+        try:
+            html = self.env.get_template(template).render(
+                config=self.config,
+                site=self.site,
+                url=url,
+                root=root,
+                home=root or "./",
+                canonical=self.config.absolute(url),
+                **context,
+            )
+        except jinja2.TemplateNotFound as exc:
+            raise SitegenError(f"template {exc.name!r} not found in: {', '.join(self.search_path)}") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise SitegenError(f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: {exc.message}") from None
+        except jinja2.UndefinedError as exc:
+            raise SitegenError(f"{template}: {exc.message} (while rendering {url or 'the home page'})") from None
+        return html.encode("utf-8")
+
+
+def hf_search(paper: Paper) -> str:
+    """Where to look the paper up on huggingface.co."""
+    from urllib.parse import quote
+
+    if paper.arxiv_id:
+        return f"https://huggingface.co/papers/{paper.arxiv_id}"
+    return "https://huggingface.co/papers?q=" + quote(paper.title, safe="")
+
+
+def paper_record(paper: Paper) -> dict[str, Any]:
+    """The stable fields of ``data/papers.json`` (other stages add theirs)."""
+    org = paper.organization
+    return {
+        "id": paper.id,
+        "url": paper.url,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "published": paper.published.isoformat() if paper.published else None,
+        "comments": paper.comments,
+        "authors": paper.authors,
+        "organization": {"id": org.id, "name": org.name} if org else None,
+        "editions": [e.date.isoformat() if e.date else e.slug for e in paper.editions],
+        "links": list(paper.links),
+        "arxiv_id": paper.arxiv_id,
+    }
+
+
+def dump_json(data: Any) -> bytes:
+    """Deterministic JSON bytes: sorted keys, no spaces, UTF-8."""
+    return (json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
