@@ -93,6 +93,10 @@ class Paper:
     """URLs found in the abstract, in order."""
     sources: list[tuple[str, int]] = field(default_factory=list)
     """(path, line) of every block this paper was merged from."""
+    theme: Theme | None = field(default=None, repr=False)
+    """Set by the themes stage."""
+    related: list[Paper] = field(default_factory=list, repr=False)
+    """Most similar papers by text, most similar first; set by the themes stage."""
 
     @property
     def url(self) -> str:
@@ -102,6 +106,23 @@ class Paper:
     def first_seen(self) -> dt.date | None:
         dates = [e.date for e in self.editions if e.date]
         return min(dates) if dates else None
+
+
+@dataclass(slots=True, eq=False)
+class Theme:
+    """A group of papers about one subject, found by clustering (``themes.py``)."""
+
+    slug: str
+    """Path segment of the theme's page; survives rebuilds where the theme does."""
+    label: str
+    """2-3 distinctive terms joined by ' · '."""
+    terms: list[str] = field(default_factory=list)
+    papers: list[Paper] = field(default_factory=list, repr=False)
+    """Most central first."""
+
+    @property
+    def url(self) -> str:
+        return f"themes/{self.slug}/"
 
 
 @dataclass(slots=True)
@@ -169,3 +190,5 @@ class Site:
     pages: list[Page]
     block_count: int
     dump_count: int
+    themes: list[Theme] = field(default_factory=list)
+    """Largest first; set by the themes stage."""
