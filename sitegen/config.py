@@ -7,6 +7,7 @@ lists them all (as MkDocs does).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,9 @@ class SiteConfig:
     """Absolute URL the site is published at; its path may be a sub-path (GitHub Pages)."""
     language: str = "en"
     author: str = ""
-    default_year: int = dt.date.today().year
-    """Year of an edition whose year cannot be decided otherwise (a warning says so)."""
+    default_year: int = field(default_factory=lambda: _build_date().year)
+    """Year of an edition whose year cannot be decided otherwise (a warning says so). Unset, it is
+    the year of ``SOURCE_DATE_EPOCH`` if set (reproducible builds), else the current year."""
     editions: dict[str, dt.date] = field(default_factory=dict)
     """Explicit edition date per dump file name."""
     feed_size: int = 50
@@ -45,6 +47,13 @@ class SiteConfig:
     def absolute(self, url: str) -> str:
         """Absolute URL of a site-relative path such as ``papers/x/``."""
         return self.base_url.rstrip("/") + "/" + url.lstrip("/")
+
+
+def _build_date() -> dt.date:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.date.today()
 
 
 def check_url(value: Any) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from .errors import Diagnostics
 from .models import Dump, Edition, Paper
-from .text import find_links, paper_slug, title_key
+from .text import find_links, paper_slug, short_hash, slugify, title_key
 
 
 def _edition_order(dump: Dump) -> tuple:
@@ -21,7 +21,8 @@ def build_editions(dumps: list[Dump], diags: Diagnostics) -> list[Edition]:
     for dump in sorted(dumps, key=_edition_order):
         if not dump.entries:
             continue  # already reported by the reader; an edition with no papers has no page
-        slug = dump.date.isoformat() if dump.date else dump.name.rsplit(".", 1)[0]
+        stem = dump.name.rsplit(".", 1)[0]
+        slug = dump.date.isoformat() if dump.date else slugify(stem) or f"edition-{short_hash(stem)}"
         if slug in taken:
             base, n = slug, 2
             while f"{base}-{n}" in taken:
@@ -39,18 +40,21 @@ def merge_papers(editions: list[Edition], diags: Diagnostics) -> list[Paper]:
     """One paper per normalized title. Editions are visited oldest first, so where dumps differ,
     the latest edition's values win; a value missing from a later dump keeps the earlier one."""
     by_key: dict[str, Paper] = {}
+    ids: set[str] = set()
     for edition in editions:
         seen_here: set[str] = set()
         for entry in edition.dump.entries:
             key = entry.title and title_key(entry.title)
             if not key:
-                diags.warn(edition.dump.path, entry.line, "title has no letters or digits; skipped")
+                diags.warn(edition.dump.path, entry.line, "empty title; skipped")
                 continue
             paper = by_key.get(key)
             if paper is None:
-                paper = by_key[key] = Paper(
-                    id=paper_slug(key, entry.title), key=key, title=entry.title, abstract=""
-                )
+                paper_id = paper_slug(key, entry.title)
+                if paper_id in ids:  # two titles whose slug and short hash agree: lengthen the hash
+                    paper_id = paper_slug(key, entry.title, hash_length=16)
+                ids.add(paper_id)
+                paper = by_key[key] = Paper(id=paper_id, key=key, title=entry.title, abstract="")
             if key in seen_here:
                 diags.warn(edition.dump.path, entry.line, f"paper {entry.title[:60]!r} appears twice in this dump")
             else:

@@ -27,7 +27,8 @@ def title_key(title: str) -> str:
     """The merge key of a title: case, accents, punctuation and spacing do not matter."""
     text = unicodedata.normalize("NFKD", title.casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(re.findall(r"\w+", text))
+    # A title with no letter or digit (".." say) is still a title: it keys on itself.
+    return " ".join(re.findall(r"\w+", text)) or " ".join(text.split())
 
 
 def slugify(text: str, max_length: int = 60) -> str:
@@ -50,11 +51,11 @@ def short_hash(text: str, length: int = 6) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:length]
 
 
-def paper_slug(key: str, title: str) -> str:
-    """Permalink slug: stable for a title whatever else is in the content, and never colliding
-    for two different titles that slugify alike (the hash is of the merge key)."""
+def paper_slug(key: str, title: str, hash_length: int = 6) -> str:
+    """Permalink slug: stable for a title whatever else is in the content, and distinct for two
+    different titles that slugify alike (the hash is of the merge key)."""
     base = slugify(title) or "paper"
-    return f"{base}-{short_hash(key)}"
+    return f"{base}-{short_hash(key, hash_length)}"
 
 
 def _trim_url(url: str) -> str:

@@ -6,6 +6,8 @@ stale behind (pages of removed dumps are gone).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import shutil
 import tempfile
@@ -13,13 +15,40 @@ from pathlib import Path, PurePosixPath
 
 from .errors import SitegenError
 
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
 
 def safe_relpath(name: str) -> PurePosixPath:
-    """Refuse any output path that could leave the output folder."""
+    """Refuse any output path that could leave the output folder (or that is not canonical)."""
     path = PurePosixPath(name)
-    if path.is_absolute() or not path.parts or any(p in ("", ".", "..") for p in path.parts) or "\\" in name:
+    if (
+        not name
+        or path.is_absolute()
+        or "\\" in name
+        or "//" in name
+        or "\0" in name
+        or any(part in (".", "..") for part in name.split("/"))
+    ):
         raise SitegenError(f"refusing to write outside the output folder: {name!r}")
     return path
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
+
+
+def _leftovers(out: Path) -> list[Path]:
+    """Temporary folders of earlier builds that were killed before they could clean up."""
+    return sorted(out.parent.glob(f".{out.name}.tmp-*")) + sorted(out.parent.glob(f".{out.name}.old-*"))
 
 
 def write_site(files: dict[str, bytes], out: Path) -> None:
@@ -27,20 +56,30 @@ def write_site(files: dict[str, bytes], out: Path) -> None:
     out = out.resolve()
     if out.exists() and not out.is_dir():
         raise SitegenError(f"{out}: exists and is not a folder")
+    checked = {name: safe_relpath(name) for name in files}
     out.parent.mkdir(parents=True, exist_ok=True)
+    if not out.exists():
+        # A build killed between the two renames of the fallback swap left the site here.
+        olds = sorted(out.parent.glob(f".{out.name}.old-*"))
+        if olds:
+            os.replace(olds[-1], out)
+    for leftover in _leftovers(out):
+        shutil.rmtree(leftover, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         for name in sorted(files):
-            target = tmp.joinpath(*safe_relpath(name).parts)
+            target = tmp.joinpath(*checked[name].parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(files[name])
         os.chmod(tmp, 0o755)
-        old = None
-        if out.exists():
+        if not out.exists():
+            os.replace(tmp, out)
+        elif _exchange(tmp, out):
+            shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the previous site
+        else:
             old = out.with_name(f".{out.name}.old-{os.getpid()}")
             os.replace(out, old)
-        os.replace(tmp, out)
-        if old is not None:
+            os.replace(tmp, out)
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
