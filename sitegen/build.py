@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import group, merge, reader
+from . import group, merge, reader, themes
 from .config import SiteConfig, check_url, load_config
 from .errors import Diagnostics, SitegenError
 from .models import Dump, Site
@@ -87,6 +87,8 @@ def gather(content: Path, diags: Diagnostics, base_url: str | None = None) -> tu
         block_count=sum(len(d.entries) for d in dumps),
         dump_count=len(dumps),
     )
+    stored = themes.read_stored(content / "themes.json", diags, display=_display(content / "themes.json"))
+    themes.assign_themes(site, n_themes=config.themes, stored=stored)
     return config, site
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``sitegen build``."""
+"""Command line: ``sitegen build``, ``sitegen check``, ``sitegen serve``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from .build import build
+from .check import check
 from .errors import Diagnostics, SitegenError
 from .writer import write_site
 
@@ -20,8 +21,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    build = commands.add_parser("build", help="build the site", description="Build the site from the content folder.")
-    build.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content/)")
+    build = commands.add_parser(
+        "build", help="build the site", description="Build the site from the content folder."
+    )
+    build.add_argument(
+        "--content", type=Path, default=Path("content"), help="content folder (default: content/)"
+    )
     build.add_argument(
         "--templates",
         type=Path,
@@ -32,6 +37,45 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", help="absolute URL the site is published at (overrides site.yaml)")
     build.add_argument("--strict", action="store_true", help="fail when there is any warning")
     build.set_defaults(func=_build)
+
+    check = commands.add_parser(
+        "check",
+        help="read every dump and the config; report problems and a summary; write nothing",
+        description="Read every dump, page and site.yaml as the build does, print every problem as "
+        "path:line: message and a summary (papers, duplicates merged, editions with their dates and "
+        "how each year was decided). Writes nothing. Exit 1 on errors (or on warnings with --strict).",
+    )
+    check.add_argument(
+        "--content", type=Path, default=Path("content"), help="content folder (default: content/)"
+    )
+    check.add_argument("--strict", action="store_true", help="fail when there is any warning")
+    check.set_defaults(func=_check)
+
+    serve = commands.add_parser(
+        "serve",
+        help="build, serve on 127.0.0.1, rebuild on change and reload open pages",
+        description="Build the site, serve it on 127.0.0.1, rebuild when the content or templates "
+        "change and reload the open pages. A failed rebuild is reported and the last good site stays.",
+    )
+    serve.add_argument(
+        "--content", type=Path, default=Path("content"), help="content folder (default: content/)"
+    )
+    serve.add_argument(
+        "--templates",
+        type=Path,
+        default=Path("templates"),
+        help="templates that override the built-in ones of the same name (default: templates/)",
+    )
+    serve.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: a temporary folder, removed on exit)"
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=8000, help="port to listen on; 0 picks a free one (default: 8000)"
+    )
+    serve.set_defaults(func=_serve)
     return parser
 
 
@@ -47,6 +91,25 @@ def _build(args: argparse.Namespace) -> int:
     write_site(result.files, args.out)
     print(result.summary(args.out, time.perf_counter() - start))
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    if not args.content.is_dir():
+        raise SitegenError(f"{args.content}: no such content folder")
+    diags = Diagnostics(echo=True)
+    report = check(args.content, diags)
+    print("\n".join(report.lines()))
+    if args.strict and len(diags):
+        print(f"Error: {len(diags)} warning(s) with --strict", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import DevServer  # only this command needs the server and the file watcher
+
+    server = DevServer(args.content, templates=args.templates, out=args.out, host=args.host, port=args.port)
+    return server.run()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,7 @@ def group_by_month(papers: list[Paper]) -> tuple[list[YearGroup], list[Paper]]:
         else:
             undated.append(paper)
     years: dict[int, list[MonthGroup]] = defaultdict(list)
-    for (year, month) in sorted(months, reverse=True):
+    for year, month in sorted(months, reverse=True):
         years[year].append(MonthGroup(year, month, sorted(months[(year, month)], key=_by_date)))
     archive = [YearGroup(year, years[year]) for year in sorted(years, reverse=True)]
     undated.sort(key=lambda p: (p.title.casefold(), p.id))

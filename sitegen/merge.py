@@ -28,10 +28,12 @@ def build_editions(dumps: list[Dump], diags: Diagnostics) -> list[Edition]:
             while f"{base}-{n}" in taken:
                 n += 1
             slug = f"{base}-{n}"
-            diags.warn(dump.path, None, f"another dump is the edition of the same day; this one is /editions/{slug}/")
+            diags.warn(
+                dump.path, None, f"another dump is the edition of the same day; this one is /editions/{slug}/"
+            )
         taken.add(slug)
         editions.append(Edition(slug=slug, date=dump.date, dump=dump))
-    for older, newer in zip(editions, editions[1:]):
+    for older, newer in zip(editions, editions[1:], strict=False):
         older.next, newer.previous = newer, older
     return editions
 
@@ -56,7 +58,9 @@ def merge_papers(editions: list[Edition], diags: Diagnostics) -> list[Paper]:
                 ids.add(paper_id)
                 paper = by_key[key] = Paper(id=paper_id, key=key, title=entry.title, abstract="")
             if key in seen_here:
-                diags.warn(edition.dump.path, entry.line, f"paper {entry.title[:60]!r} appears twice in this dump")
+                diags.warn(
+                    edition.dump.path, entry.line, f"paper {entry.title[:60]!r} appears twice in this dump"
+                )
             else:
                 paper.editions.append(edition)
                 edition.papers.append(paper)

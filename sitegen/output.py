@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from .config import SiteConfig
+from .feeds import render_feeds
 from .models import Site
 from .render import Renderer, builtin_templates, dump_json, paper_record
+from .search import search_files
+from .themes import themes_in, themes_record
 
 
 def static_files(template_dirs: list[Path]) -> dict[str, bytes]:
@@ -34,7 +37,16 @@ def render_site(config: SiteConfig, site: Site, template_dirs: list[Path]) -> di
     page("", "index.html", edition=latest, earlier=site.editions[1:], title=None)
     page("editions/", "editions.html", editions=site.editions, title="Editions")
     for edition in site.editions:
-        page(edition.url, "edition.html", edition=edition, title=f"Edition of {edition.slug}")
+        page(
+            edition.url,
+            "edition.html",
+            edition=edition,
+            edition_themes=themes_in(edition.papers),
+            title=f"Edition of {edition.slug}",
+        )
+    page("themes/", "themes.html", themes=site.themes, title="Themes")
+    for theme in site.themes:
+        page(theme.url, "theme.html", theme=theme, title=theme.label)
     page("archive/", "archive.html", archive=site.archive, undated=site.undated, title="Archive")
     for year in site.archive:
         for month in year.months:
@@ -48,6 +60,10 @@ def render_site(config: SiteConfig, site: Site, template_dirs: list[Path]) -> di
         page(org.url, "org.html", group=org, title=org.organization.name)
     for md_page in site.pages:
         page(md_page.url, "page.html", page=md_page, title=md_page.title)
+    page("search/", "search.html", title="Search")
     files["404.html"] = r.render("404.html", "404.html", absolute_root=True, title="Page not found")
     files["data/papers.json"] = dump_json([paper_record(p) for p in site.papers])
+    files["data/themes.json"] = dump_json(themes_record(site))
+    files.update(search_files(site.papers))
+    files.update(render_feeds(config, site))
     return files

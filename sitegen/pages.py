@@ -17,9 +17,7 @@ RESERVED = {"papers", "editions", "archive", "orgs", "themes", "search", "data",
 
 def _markdown() -> MarkdownIt:
     # CommonMark with tables; raw HTML is off: page text is escaped like everything else.
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True}).enable(
-        "table"
-    )
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True}).enable("table")
 
 
 def read_pages(folder: Path, diags: Diagnostics, root: Path | None = None) -> list:

@@ -49,9 +49,7 @@ _DATE = re.compile(
 _AUTHORS = re.compile(r"^[•∙●*-]\s*(?P<n>\d{1,6})\s+authors?$", re.IGNORECASE)
 _BULLET = re.compile(r"^[•∙●]")
 _DOTS = {"·", "⋅", "∙"}
-_HF_URL = re.compile(
-    r"^<?https?://(?:www\.)?huggingface\.co/papers/(?P<id>\d{4}\.\d{4,5})(?:v\d+)?[^\s]*>?$"
-)
+_HF_URL = re.compile(r"^<?https?://(?:www\.)?huggingface\.co/papers/(?P<id>\d{4}\.\d{4,5})(?:v\d+)?[^\s]*>?$")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(?:\[(?P<linked>.+)\]\((?P<url>[^)\s]*)\)|(?P<plain>.+))$")
 _UPVOTES = re.compile(r"^\d{1,6}$")
 _TRUNCATED = re.compile(r"^\[?\s*content truncated\s*\]?\.?$", re.IGNORECASE)
@@ -133,9 +131,7 @@ def _looks_binary(text: str) -> bool:
     sample = text[:65536]
     if not sample:
         return False
-    controls = sum(
-        1 for ch in sample if ch not in "\t\n\r\f" and unicodedata.category(ch) in ("Cc", "Cs")
-    )
+    controls = sum(1 for ch in sample if ch not in "\t\n\r\f" and unicodedata.category(ch) in ("Cc", "Cs"))
     return controls / len(sample) > 0.05
 
 
@@ -238,7 +234,11 @@ class _BlockParser:
     def orphan_metadata(self) -> None:
         """A run of metadata lines with no title before it: one warning, all skipped."""
         first = self.i
-        while (item := self.peek()) is not None and item.kind not in (Kind.TEXT, Kind.HEADING, Kind.TRUNCATED):
+        while (item := self.peek()) is not None and item.kind not in (
+            Kind.TEXT,
+            Kind.HEADING,
+            Kind.TRUNCATED,
+        ):
             self.i += 1
         shown = ", ".join(repr(item.text) for item in self.items[first : self.i][:4])
         self.warn(self.items[first].line, f"metadata without a title ({shown}); skipped")
@@ -273,9 +273,7 @@ class _BlockParser:
             return False
         if after.kind in (Kind.HF_URL,):
             return True
-        return (
-            after.kind is Kind.TEXT and _title_like(item.text) and _abstract_like(after.text)
-        )
+        return after.kind is Kind.TEXT and _title_like(item.text) and _abstract_like(after.text)
 
     def block(self) -> None:
         head = self.items[self.i]

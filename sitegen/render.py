@@ -21,7 +21,9 @@ def builtin_templates() -> Path:
     for candidate in (here / "templates", here.parent / "templates"):
         if (candidate / "base.html").is_file():
             return candidate
-    raise SitegenError(f"default templates not found (looked in {here / 'templates'} and {here.parent / 'templates'})")
+    raise SitegenError(
+        f"default templates not found (looked in {here / 'templates'} and {here.parent / 'templates'})"
+    )
 
 
 def relative_root(url: str) -> str:
@@ -76,9 +78,13 @@ class Renderer:
         except jinja2.TemplateNotFound as exc:
             raise SitegenError(f"template {exc.name!r} not found in: {', '.join(self.search_path)}") from None
         except jinja2.TemplateSyntaxError as exc:
-            raise SitegenError(f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: {exc.message}") from None
+            raise SitegenError(
+                f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: {exc.message}"
+            ) from None
         except jinja2.UndefinedError as exc:
-            raise SitegenError(f"{template}: {exc.message} (while rendering {url or 'the home page'})") from None
+            raise SitegenError(
+                f"{template}: {exc.message} (while rendering {url or 'the home page'})"
+            ) from None
         return html.encode("utf-8")
 
 
@@ -106,9 +112,12 @@ def paper_record(paper: Paper) -> dict[str, Any]:
         "editions": [e.date.isoformat() if e.date else e.slug for e in paper.editions],
         "links": list(paper.links),
         "arxiv_id": paper.arxiv_id,
+        "theme": paper.theme.slug if paper.theme else None,
     }
 
 
 def dump_json(data: Any) -> bytes:
     """Deterministic JSON bytes: sorted keys, no spaces, UTF-8."""
-    return (json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    return (json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n").encode(
+        "utf-8"
+    )

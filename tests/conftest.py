@@ -36,6 +36,18 @@ def chromium_path() -> str | None:
     return None
 
 
+def content_without_edition_dates(tmp_path: Path) -> Path:
+    """A copy of the sample content without the `editions:` dates of site.yaml."""
+    import yaml
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    config = yaml.safe_load((content / "site.yaml").read_text(encoding="utf-8"))
+    config["editions"] = {}
+    (content / "site.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return content
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory):
     """The sample content built once: (BuildResult, output folder)."""

@@ -51,6 +51,8 @@ if __name__ == "__main__":
     for case in cases():
         data = describe(case)
         if "--write" in sys.argv:
-            expected_path(case).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            expected_path(case).write_text(
+                json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
         else:
             print(case.name, json.dumps(data, indent=1, ensure_ascii=False))

@@ -8,8 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-from conftest import CONTENT
+from conftest import CONTENT, content_without_edition_dates
 from linkcheck import broken_links
 
 from sitegen.build import build
@@ -30,11 +29,21 @@ def test_summary_counts(sample_build):
     assert len(result.site.editions) == 4
 
 
-def test_only_warning_is_the_uninferable_year(sample_build):
+def test_sample_content_builds_without_warning(sample_build):
     result, _ = sample_build
-    messages = [str(d) for d in result.diagnostics]
-    assert len(messages) == 1
-    assert messages[0].startswith("content/dumps/004_45889c18e00e42e1.txt:9: cannot infer the edition's year")
+    assert [str(d) for d in result.diagnostics] == []
+
+
+def test_without_its_configured_date_the_metadata_less_dump_warns(tmp_path):
+    """004 has no dated metadata: without `editions:` its year falls back to default_year, with a warning."""
+    content = content_without_edition_dates(tmp_path)
+    diags = Diagnostics()
+    result = build(content, None, diags=diags)
+    assert [str(d) for d in diags] == [
+        f"{content}/dumps/004_45889c18e00e42e1.txt:9: cannot infer the edition's year (no paper date has a year); "
+        "using default_year 2025 (set 'editions: {004_45889c18e00e42e1.txt: YYYY-MM-DD}' in site.yaml to fix)"
+    ]
+    assert result.site.editions[-1].date.isoformat() == "2025-03-11"
 
 
 def test_papers_json_one_entry_per_distinct_title_each_with_a_page(sample_build):
@@ -44,8 +53,18 @@ def test_papers_json_one_entry_per_distinct_title_each_with_a_page(sample_build)
     assert len(keys) == len(set(keys)) == 270
     for paper in papers:
         assert (out / paper["url"] / "index.html").is_file(), paper["url"]
-        assert set(paper) >= {"id", "url", "title", "abstract", "published", "comments", "authors",
-                              "organization", "editions", "links"}
+        assert set(paper) >= {
+            "id",
+            "url",
+            "title",
+            "abstract",
+            "published",
+            "comments",
+            "authors",
+            "organization",
+            "editions",
+            "links",
+        }
         assert paper["url"] == f"papers/{paper['id']}/"
         assert re.fullmatch(r"[a-z0-9-]+", paper["id"])
 
@@ -55,7 +74,7 @@ def _independent_titles() -> set[str]:
     titles = set()
     for seed in SEEDS:
         lines = [line.strip() for line in seed.read_text(encoding="utf-8").splitlines() if line.strip()]
-        for before, line in zip(lines, lines[1:]):
+        for before, line in zip(lines, lines[1:], strict=False):
             if len(line) > 400 and len(before) < 400:
                 titles.add(title_key(before))
     return titles
@@ -69,14 +88,18 @@ def test_titles_match_an_independent_count(sample_build):
 def test_fields_match_the_dumps(sample_build):
     _, out = sample_build
     by_title = {p["title"]: p for p in _papers(out)}
-    phased = by_title["Phased DMD: Few-step Distribution Matching Distillation via Score Matching within Subintervals"]
+    phased = by_title[
+        "Phased DMD: Few-step Distribution Matching Distillation via Score Matching within Subintervals"
+    ]
     assert phased["organization"] == {"id": "sensenova", "name": "SenseNova"}
     assert (phased["published"], phased["comments"], phased["authors"]) == ("2025-10-31", 1, None)
     assert phased["editions"] == ["2025-12-24"]
     str2str = by_title["Str2Str: A Score-based Framework for Zero-shot Protein Conformation Sampling"]
     assert (str2str["published"], str2str["comments"], str2str["authors"]) == ("2023-06-05", 0, 4)
     assert str2str["links"] == ["https://github.com/lujiarui/Str2Str"]
-    vacancy = by_title["VacancySBERT: the approach for representation of titles and skills for semantic similarity search in the recruitment domain"]
+    vacancy = by_title[
+        "VacancySBERT: the approach for representation of titles and skills for semantic similarity search in the recruitment domain"
+    ]
     # In the metadata-less 004 dump (2025-03-11) and in 000 (2025-12-24) with metadata.
     assert vacancy["editions"] == ["2025-03-11", "2025-12-24"]
     assert (vacancy["published"], vacancy["authors"]) == ("2023-07-31", 3)
@@ -100,9 +123,18 @@ def test_editions_pages_and_order(sample_build):
 
 def test_every_page_type_exists(sample_build):
     _, out = sample_build
-    for path in ["index.html", "404.html", "editions/index.html", "archive/index.html",
-                 "archive/2025/10/index.html", "orgs/index.html", "orgs/sensenova/index.html",
-                 "about/index.html", "data/papers.json", "static/style.css"]:
+    for path in [
+        "index.html",
+        "404.html",
+        "editions/index.html",
+        "archive/index.html",
+        "archive/2025/10/index.html",
+        "orgs/index.html",
+        "orgs/sensenova/index.html",
+        "about/index.html",
+        "data/papers.json",
+        "static/style.css",
+    ]:
         assert (out / path).is_file(), path
     about = (out / "about/index.html").read_text(encoding="utf-8")
     assert "<h2>How it is made</h2>" in about
@@ -112,7 +144,7 @@ def test_paper_page_shows_everything(sample_build):
     _, out = sample_build
     paper = next(p for p in _papers(out) if p["title"].startswith("Str2Str"))
     html = (out / paper["url"] / "index.html").read_text(encoding="utf-8")
-    assert '<code>https://github.com/lujiarui/Str2Str</code>' in html
+    assert "<code>https://github.com/lujiarui/Str2Str</code>" in html
     assert "https://huggingface.co/papers?q=Str2Str%3A%20A%20Score-based" in html
     assert "Jun 5, 2023" in html and "editions/2025-12-24/" in html
 

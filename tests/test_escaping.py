@@ -6,7 +6,6 @@ import json
 import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from conftest import serve
@@ -109,9 +108,18 @@ def test_no_dialog_and_no_csp_violation_on_any_page_type(hostile_site, page):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.on("console", lambda m: console.append(m.text))
     paper = next(p for p in result.site.papers if p.title == HOSTILE_TITLES[0])
-    urls = ["", "editions/", f"editions/{result.site.editions[0].slug}/", "archive/", paper.url, "orgs/",
-            f"{result.site.organizations[0].url}"]
-    urls += [t.url for t in result.site.themes[:1]] + (["search/"] if (out / "search/index.html").exists() else [])
+    urls = [
+        "",
+        "editions/",
+        f"editions/{result.site.editions[0].slug}/",
+        "archive/",
+        paper.url,
+        "orgs/",
+        f"{result.site.organizations[0].url}",
+    ]
+    urls += [t.url for t in result.site.themes[:1]] + (
+        ["search/"] if (out / "search/index.html").exists() else []
+    )
     with serve(out, "/h/") as base:
         for url in urls:
             page.goto(base + url)

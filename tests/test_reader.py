@@ -43,7 +43,9 @@ def test_page_date_disagreeing_with_file_name_is_reported():
     text = f"Daily Papers\n\nMar 11\n\nA Title\n\n{ABSTRACT}\n"
     dump, warnings = _parse(text, name="2024-03-12.txt")
     assert dump.date == dt.date(2024, 3, 12)
-    assert warnings == ["2024-03-12.txt:3: the page date Mar 11 differs from 2024-03-12 given by the file name; using 2024-03-12"]
+    assert warnings == [
+        "2024-03-12.txt:3: the page date Mar 11 differs from 2024-03-12 given by the file name; using 2024-03-12"
+    ]
 
 
 def test_display_name_with_spaces_and_comment_counts():

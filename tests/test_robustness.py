@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -16,7 +15,7 @@ import pytest
 from conftest import CONTENT, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reader_cases import FIXTURES, cases
+from reader_cases import cases
 
 from sitegen.build import build
 from sitegen.errors import Diagnostics, SitegenError
@@ -34,7 +33,13 @@ def corpus_content(tmp_path_factory) -> Path:
     (content / "dumps").mkdir(parents=True)
     for case in BAD_CORPUS:
         shutil.copy(case, content / "dumps" / case.name)
-    huge = "Daily Papers\n\nDec 24\n\n" + "A" * 5_000_000 + "\n\nAfter The Huge Line\n\n" + "We show it. " * 20 + "\n"
+    huge = (
+        "Daily Papers\n\nDec 24\n\n"
+        + "A" * 5_000_000
+        + "\n\nAfter The Huge Line\n\n"
+        + "We show it. " * 20
+        + "\n"
+    )
     (content / "dumps" / "huge_line.txt").write_text(huge, encoding="utf-8")
     (content / "site.yaml").write_text("title: Corpus\ndefault_year: 2025\n", encoding="utf-8")
     return content
@@ -53,7 +58,9 @@ def test_bad_corpus_builds_with_warnings_and_publishes_every_readable_paper(corp
     out = tmp_path / "out"
     result = subprocess.run(
         [sys.executable, "-m", "sitegen", "build", "--content", str(corpus_content), "--out", str(out)],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -72,8 +79,20 @@ def test_bad_corpus_builds_with_warnings_and_publishes_every_readable_paper(corp
 
 def test_bad_corpus_fails_under_strict(corpus_content, tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "sitegen", "build", "--strict", "--content", str(corpus_content), "--out", str(tmp_path / "o")],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "sitegen",
+            "build",
+            "--strict",
+            "--content",
+            str(corpus_content),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert result.returncode == 1
     assert "with --strict; nothing written" in result.stderr
@@ -91,8 +110,14 @@ _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 @st.composite
 def _paper(draw):
     meta = draw(st.sampled_from(["none", "authors", "org"]))
-    paper = {"title": draw(_TITLE), "abstract": draw(_ABSTRACT), "authors": None, "org": None,
-             "date": None, "comments": None}
+    paper = {
+        "title": draw(_TITLE),
+        "abstract": draw(_ABSTRACT),
+        "authors": None,
+        "org": None,
+        "date": None,
+        "comments": None,
+    }
     if meta != "none":
         if meta == "authors":
             paper["authors"] = draw(st.integers(1, 500))
@@ -105,8 +130,14 @@ def _paper(draw):
 
 
 def _render(papers: list[dict]) -> str:
-    out = ["new", "Get trending papers in your email inbox!", "Subscribe", "Daily Papers",
-           "byAK and the research community", "Dec 31"]
+    out = [
+        "new",
+        "Get trending papers in your email inbox!",
+        "Subscribe",
+        "Daily Papers",
+        "byAK and the research community",
+        "Dec 31",
+    ]
     for p in papers:
         out += [p["title"], p["abstract"]]
         if p["authors"] is not None:
@@ -131,7 +162,11 @@ def test_well_formed_dumps_round_trip(papers):
         assert entry.title == paper["title"]
         assert entry.abstract == paper["abstract"]
         assert entry.authors == paper["authors"]
-        assert (entry.organization.id, entry.organization.name) == paper["org"] if paper["org"] else entry.organization is None
+        assert (
+            (entry.organization.id, entry.organization.name) == paper["org"]
+            if paper["org"]
+            else entry.organization is None
+        )
         if paper["date"]:
             month, day, year = paper["date"]
             assert (entry.published.year, entry.published.month, entry.published.day) == (year, month, day)
@@ -185,6 +220,7 @@ def test_random_bytes_never_crash_the_decoder(raw):
 
 # --- atomic output ----------------------------------------------------------------------------
 
+
 def test_failed_build_leaves_the_previous_site_untouched(tmp_path):
     out = tmp_path / "_site"
     build(CONTENT, out, diags=Diagnostics())
@@ -200,7 +236,9 @@ def test_stale_pages_do_not_survive_a_successful_build(tmp_path):
     shutil.copytree(CONTENT, content)
     out = tmp_path / "_site"
     first = build(content, out, diags=Diagnostics())
-    only_in_004 = [p for p in first.site.papers if [e.dump.name for e in p.editions] == ["004_45889c18e00e42e1.txt"]]
+    only_in_004 = [
+        p for p in first.site.papers if [e.dump.name for e in p.editions] == ["004_45889c18e00e42e1.txt"]
+    ]
     assert only_in_004
     (content / "dumps" / "004_45889c18e00e42e1.txt").unlink()
     build(content, out, diags=Diagnostics())
@@ -236,6 +274,7 @@ def test_build_killed_halfway_leaves_the_previous_site_intact(tmp_path):
 
 # --- slugs and paths --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["../x", "/etc/passwd", "a/../../b", "a//b", "a\\b", ".", ""])
 def test_output_paths_cannot_leave_the_output(name):
     with pytest.raises(SitegenError):
@@ -243,8 +282,20 @@ def test_output_paths_cannot_leave_the_output(name):
 
 
 def test_hostile_titles_give_safe_unique_paths(tmp_path):
-    titles = ["../../etc/passwd", "/absolute/path", "CON", "nul", "..", "....", "日本語のタイトル", "한국어 제목",
-              "A Title", "a title!", "A   TITLE", "x" * 500]
+    titles = [
+        "../../etc/passwd",
+        "/absolute/path",
+        "CON",
+        "nul",
+        "..",
+        "....",
+        "日本語のタイトル",
+        "한국어 제목",
+        "A Title",
+        "a title!",
+        "A   TITLE",
+        "x" * 500,
+    ]
     abstract = "We propose a method that works well on many benchmarks and we release the code for it."
     text = "Dec 24\n\n" + "".join(f"{t}\n\n{abstract}\n\n" for t in titles)
     content = tmp_path / "content"
@@ -267,7 +318,9 @@ def test_edition_slug_from_an_odd_file_name_is_safe(tmp_path):
     content = tmp_path / "content"
     (content / "dumps").mkdir(parents=True)
     abstract = "We propose a method that works well on many benchmarks and we release the code for it."
-    (content / "dumps" / "..weird name &amp;.txt").write_text(f"Daily Papers\n\nA Title\n\n{abstract}\n", encoding="utf-8")
+    (content / "dumps" / "..weird name &amp;.txt").write_text(
+        f"Daily Papers\n\nA Title\n\n{abstract}\n", encoding="utf-8"
+    )
     (content / "site.yaml").write_text("title: T\n", encoding="utf-8")
     diags = Diagnostics()
     result = build(content, tmp_path / "out", diags=diags)

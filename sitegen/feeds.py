@@ -1,0 +1,201 @@
+"""Feeds: RSS 2.0 of the newest papers, of the editions and of every theme, plus Atom of the papers.
+
+Made with feedgen. Every date comes from the content (edition dates at UTC midnight), never from
+the clock, and the generator carries no version, so rebuilding unchanged content gives the same
+bytes. Text from the dumps goes through ``strip_controls`` first: XML forbids most control
+characters and lxml (under feedgen) refuses them.
+
+Files, by site-relative path:
+
+- ``feed.xml``: RSS, the ``feed_size`` newest papers, newest edition first;
+- ``atom.xml``: the same papers as Atom;
+- ``editions/feed.xml``: RSS, one item per edition (its papers as a list of links);
+- ``themes/<slug>/feed.xml``: RSS, the newest papers of each theme.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from html import escape
+
+from feedgen.entry import FeedEntry
+from feedgen.feed import FeedGenerator
+
+from .config import SiteConfig
+from .models import Edition, Paper, Site, Theme
+from .text import strip_controls
+
+MAIN_FEED = "feed.xml"
+ATOM_FEED = "atom.xml"
+EDITIONS_FEED = "editions/feed.xml"
+GENERATOR = "sitegen"
+"""Fixed, without a version: a release must not change every feed's bytes."""
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def theme_feed(theme: Theme) -> str:
+    """Site-relative path of a theme's feed."""
+    return f"{theme.url}feed.xml"
+
+
+def _clean(text: str) -> str:
+    return strip_controls(text).strip()
+
+
+def _midnight(date: dt.date) -> dt.datetime:
+    """Editions have a day, not a time: UTC midnight of that day, timezone-aware."""
+    return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
+
+
+def build_date(site: Site) -> dt.datetime:
+    """The feeds' lastBuildDate/updated: the newest edition's date, so it changes only with the
+    content. Without a dated edition, the newest publication date; without that, the epoch."""
+    dates = [e.date for e in site.editions if e.date] or [p.published for p in site.papers if p.published]
+    return _midnight(max(dates)) if dates else _EPOCH
+
+
+def _newest_first(papers: Iterable[Paper], site: Site, limit: int) -> list[Paper]:
+    """``papers`` in the order of ``site.papers`` (newest first seen first), at most ``limit``."""
+    rank = {id(p): i for i, p in enumerate(site.papers)}
+    return sorted(papers, key=lambda p: rank.get(id(p), len(rank)))[:limit]
+
+
+def _channel(
+    config: SiteConfig, site: Site, *, title: str, description: str, page: str, path: str, atom: bool = False
+) -> FeedGenerator:
+    """A feed with its channel set: ``page`` is the site page it mirrors, ``path`` the feed itself."""
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.title(_clean(title))
+    fg.description(_clean(description) or _clean(title))
+    fg.language(_clean(config.language))
+    fg.generator(GENERATOR)
+    when = build_date(site)
+    fg.lastBuildDate(when)
+    fg.updated(when)
+    fg.id(config.absolute(page))
+    fg.author({"name": _clean(config.author) or _clean(config.title)})
+    if atom:
+        # In Atom, link order is free; feedgen writes them in the order given.
+        fg.link(href=config.absolute(page), rel="alternate", type="text/html")
+        fg.link(href=config.absolute(path), rel="self", type="application/atom+xml")
+    else:
+        # feedgen writes the rel=self link as atom:link; the alternate one becomes <link>.
+        fg.link(href=config.absolute(path), rel="self", type="application/rss+xml")
+        fg.link(href=config.absolute(page), rel="alternate")
+    return fg
+
+
+def _add_paper(
+    fg: FeedGenerator, config: SiteConfig, paper: Paper, fallback: dt.datetime, atom: bool
+) -> None:
+    entry: FeedEntry = fg.add_entry(order="append")
+    permalink = config.absolute(paper.url)
+    entry.title(_clean(paper.title))
+    entry.link(href=permalink, rel="alternate")
+    entry.guid(permalink, permalink=True)
+    abstract = _clean(paper.abstract)
+    if atom:
+        # Atom says what the text is: plain text, escaped once by the XML writer.
+        if abstract:
+            entry.summary(abstract, type="text")
+    else:
+        # An RSS description is HTML: escape the plain text once here (the XML writer escapes it
+        # again), so "p<0.05 & x" reads back as itself and never as markup.
+        entry.description(escape(abstract, quote=False) if abstract else _clean(paper.title))
+    if paper.theme is not None:
+        entry.category(
+            term=paper.theme.slug, label=_clean(paper.theme.label), scheme=config.absolute("themes/")
+        )
+    if paper.organization is not None:
+        org = _clean(paper.organization.name) or _clean(paper.organization.id)
+        if atom:
+            entry.author({"name": org, "uri": config.absolute(f"orgs/{paper.organization.slug}/")})
+        else:
+            # RSS <author> must be an e-mail address; dc:creator is what readers show for a name.
+            entry.dc.dc_creator(org)
+    first = paper.first_seen
+    dates = [e.date for e in paper.editions if e.date]
+    if first is not None:
+        entry.published(_midnight(first))
+    entry.updated(_midnight(max(dates)) if dates else fallback)
+
+
+def _paper_feed(
+    config: SiteConfig,
+    site: Site,
+    papers: list[Paper],
+    *,
+    title: str,
+    description: str,
+    page: str,
+    path: str,
+    atom: bool = False,
+) -> bytes:
+    fg = _channel(config, site, title=title, description=description, page=page, path=path, atom=atom)
+    fallback = build_date(site)
+    for paper in papers:
+        _add_paper(fg, config, paper, fallback, atom)
+    return fg.atom_str(pretty=True) if atom else fg.rss_str(pretty=True)
+
+
+def edition_html(config: SiteConfig, edition: Edition) -> str:
+    """An edition's digest as HTML: its papers as a list of absolute links (every text escaped)."""
+    items = []
+    for paper in edition.papers:
+        line = f'<a href="{escape(config.absolute(paper.url))}">{escape(_clean(paper.title))}</a>'
+        if paper.organization is not None:
+            line += f" ({escape(_clean(paper.organization.name))})"
+        items.append(f"<li>{line}</li>")
+    count = len(edition.papers)
+    return f"<p>{count} paper{'s' if count != 1 else ''}.</p>\n<ul>\n" + "\n".join(items) + "\n</ul>"
+
+
+def _editions_feed(config: SiteConfig, site: Site) -> bytes:
+    fg = _channel(
+        config,
+        site,
+        title=f"{config.title}: editions",
+        description=f"One item per edition of {config.title}: that day's papers as a list of links.",
+        page="editions/",
+        path=EDITIONS_FEED,
+    )
+    for edition in site.editions[: config.feed_size]:
+        entry = fg.add_entry(order="append")
+        permalink = config.absolute(edition.url)
+        label = edition.date.strftime("%b %-d, %Y") if edition.date else edition.slug
+        count = len(edition.papers)
+        entry.title(f"Edition of {label}: {count} paper{'s' if count != 1 else ''}")
+        entry.link(href=permalink, rel="alternate")
+        entry.guid(permalink, permalink=True)
+        entry.description(edition_html(config, edition))
+        if edition.date:
+            entry.published(_midnight(edition.date))
+    return fg.rss_str(pretty=True)
+
+
+def render_feeds(config: SiteConfig, site: Site) -> dict[str, bytes]:
+    """Every feed of the site, by site-relative path."""
+    newest = site.papers[: config.feed_size]
+    main = {
+        "title": config.title,
+        "description": config.description,
+        "page": "",
+    }
+    files = {
+        MAIN_FEED: _paper_feed(config, site, newest, path=MAIN_FEED, **main),
+        ATOM_FEED: _paper_feed(config, site, newest, path=ATOM_FEED, atom=True, **main),
+        EDITIONS_FEED: _editions_feed(config, site),
+    }
+    for theme in site.themes:
+        files[theme_feed(theme)] = _paper_feed(
+            config,
+            site,
+            _newest_first(theme.papers, site, config.feed_size),
+            title=f"{config.title}: {theme.label}",
+            description=f"The newest papers about {theme.label} in {config.title}.",
+            page=theme.url,
+            path=theme_feed(theme),
+        )
+    return files

@@ -1,0 +1,680 @@
+"""Search: the lunr.py index and its store, and the search UI driven in Chromium with lunr.js."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import lunr
+import pytest
+from conftest import CONTENT, ROOT, serve
+from lunr.index import Index
+
+from sitegen.build import build
+from sitegen.errors import Diagnostics
+from sitegen.lunr_stemmer import porter_stem
+from sitegen.models import Organization, Paper, Theme
+from sitegen.search import (
+    FIELDS,
+    FOLD_LABEL,
+    STEM_LABEL,
+    TRIM_LABEL,
+    fold_text,
+    ref,
+    search_files,
+    split_parts,
+    trim_text,
+)
+
+VENDOR = ROOT / "templates" / "static" / "vendor" / "lunr"
+DATA = "data/search/"
+
+# A query, and the title that must come first for it. The first three are from the issue; the rest
+# were picked from the sample titles, with partial words (prefix matching) and missing diacritics.
+FIRST_RESULTS = [
+    ("dice loss", "Dice Loss for Data-imbalanced NLP Tasks"),
+    (
+        "phased dmd",
+        "Phased DMD: Few-step Distribution Matching Distillation via Score Matching within Subintervals",
+    ),
+    ("tulu 3", "TÜLU 3: Pushing Frontiers in Open Language Model Post-Training"),
+    ("TÜLU", "TÜLU 3: Pushing Frontiers in Open Language Model Post-Training"),
+    ("tül", "TÜLU 3: Pushing Frontiers in Open Language Model Post-Training"),
+    (
+        "phased dm",
+        "Phased DMD: Few-step Distribution Matching Distillation via Score Matching within Subintervals",
+    ),
+    (
+        "seabird monocular",
+        "SeaBird: Segmentation in Bird's View with Dice Loss Improves Monocular 3D Detection"
+        " of Large Objects",
+    ),
+    ("rewardben", "RewardBench 2: Advancing Reward Model Evaluation"),
+    (
+        "cosyvoice streaming speech",
+        "CosyVoice 2: Scalable Streaming Speech Synthesis with Large Language Models",
+    ),
+    ("locally typical sampling", "Locally Typical Sampling"),
+    (
+        "tinystories coherent english",
+        "TinyStories: How Small Can Language Models Be and Still Speak Coherent English?",
+    ),
+    (
+        "castillo response length",
+        "CASTILLO: Characterizing Response Length Distributions of Large Language Models",
+    ),
+    ("title:thinkless", "Thinkless: LLM Learns When to Think"),
+    ("discrete diffusion survey", "Discrete Diffusion in Large Language and Multimodal Models: A Survey"),
+]
+
+# Queries for the lunr.py / lunr.js parity check: plain words, diacritics, and lunr syntax.
+PARITY_QUERIES = [
+    "dice loss",
+    "phased dmd",
+    "tulu 3",
+    "TÜLU",
+    "preference optimization",
+    "reinforcement learning from human feedback",
+    "title:loss",
+    "abstract:diffusion",
+    "organization:sensenova",
+    "distil*",
+    "+reward -human",
+    "rlhf~1",
+    "alignment^5 survey",
+    "speech translation",
+    "zero-shot",
+    "survey",  # lunr.py's own stemmer makes "survei" of it, lunr.js "survey"
+    "playing happily",
+]
+
+HOSTILE_TITLE = "</script><img src=x onerror=alert(1)>"
+HOSTILE_DUMP = f"""Daily Papers
+
+Dec 24
+
+{HOSTILE_TITLE}
+
+An abstract that tries <script>alert(2)</script> and "quotes" & <b>tags</b>, onerror too.
+
+evilorg <img src=x onerror=alert(3)>
+·
+Dec 20 1
+
+Dice Loss for Data-imbalanced NLP Tasks
+
+Many NLP tasks such as tagging and machine reading comprehension face a severe data imbalance.
+
+  • 4 authors
+·
+Dec 1
+"""
+
+
+def load_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def python_search(out: Path, query: str) -> list[str]:
+    """Titles lunr.py finds for ``query`` in the built index, best first."""
+    index = Index.load(load_json(out / DATA / "index-0.json"))
+    store = load_json(out / DATA / "store-0.json")
+    return [store[r["ref"]]["title"] for r in index.search(query)]
+
+
+# ---- the vendored lunr.js ------------------------------------------------------------------
+
+
+def test_vendored_lunr_is_2_3_9_with_its_licence():
+    minified = (VENDOR / "lunr.min.js").read_text(encoding="utf-8")
+    assert minified.startswith("/**\n * lunr - http://lunrjs.com")
+    assert " - 2.3.9\n" in minified.split("*/", 1)[0]
+    assert 'e.version="2.3.9"' in minified
+    licence = (VENDOR / "LICENSE").read_text(encoding="utf-8")
+    assert "Oliver Nightingale" in licence and "Permission is hereby granted" in licence
+    note = (VENDOR / "README.md").read_text(encoding="utf-8")
+    assert "lunr@2.3.9" in note
+    # lunr.py writes indexes for the lunr.js version we ship
+    assert lunr.__TARGET_JS_VERSION__ == "2.3.9"
+
+
+def test_lunr_ships_with_the_site(sample_build):
+    result, out = sample_build
+    assert (out / "static/vendor/lunr/lunr.min.js").read_bytes() == (VENDOR / "lunr.min.js").read_bytes()
+    assert (out / "static/vendor/lunr/LICENSE").is_file()
+    assert (out / "static/search.js").is_file()
+
+
+# ---- the index and the store ----------------------------------------------------------------
+
+
+def test_manifest_lists_the_parts_and_every_paper_is_in_the_store(sample_build):
+    result, out = sample_build
+    manifest = load_json(out / DATA / "manifest.json")
+    assert manifest["format"] == 1 and manifest["lunr"] == "2.3.9"
+    assert manifest["pipeline"] == [FOLD_LABEL, TRIM_LABEL, STEM_LABEL]
+    assert [p["index"] for p in manifest["parts"]] == ["index-0.json"]
+    assert sum(p["papers"] for p in manifest["parts"]) == len(result.site.papers)
+    store = load_json(out / DATA / manifest["parts"][0]["store"])
+    assert {doc["url"] for doc in store.values()} == {p.url for p in result.site.papers}
+    for doc in store.values():
+        assert set(doc) == {"title", "url", "date", "theme", "snippet"}
+        assert (out / doc["url"] / "index.html").is_file()
+        assert doc["date"] is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", doc["date"])
+        assert len(doc["snippet"]) <= 201
+    by_url = {p.url: p for p in result.site.papers}
+    tulu = next(d for d in store.values() if d["title"].startswith("TÜLU 3"))
+    assert tulu["date"] == by_url[tulu["url"]].published.isoformat()
+    assert tulu["theme"] == (by_url[tulu["url"]].theme.label if by_url[tulu["url"]].theme else None)
+
+
+def test_index_fields_refs_and_pipeline(sample_build):
+    result, out = sample_build
+    index = load_json(out / DATA / "index-0.json")
+    store = load_json(out / DATA / "store-0.json")
+    assert index["version"] == "2.3.9"
+    assert index["fields"] == list(FIELDS) == ["title", "abstract", "organization", "theme"]
+    assert index["pipeline"] == [FOLD_LABEL, TRIM_LABEL, STEM_LABEL]
+    refs = {field_ref.split("/", 1)[1] for field_ref, _ in index["fieldVectors"]}
+    assert refs == set(store)
+    terms = {term for term, _ in index["invertedIndex"]}
+    assert "tulu" in terms and "tülu" not in terms  # folded at build time
+
+
+@pytest.mark.parametrize(
+    ("query", "title"), [c for c in FIRST_RESULTS if not c[0].endswith(("tül", "dm", "ben"))]
+)
+def test_lunr_py_finds_the_paper_first(sample_build, query, title):
+    _, out = sample_build
+    assert python_search(out, query)[0] == title
+
+
+def test_title_is_boosted_over_abstract(sample_build):
+    _, out = sample_build
+    # "loss" is in many abstracts; the papers with it in the title come first.
+    top = python_search(out, "loss")[:5]
+    assert all(re.search(r"\bloss", t, re.IGNORECASE) for t in top), top
+
+
+def test_organization_and_theme_are_searchable(sample_build):
+    result, out = sample_build
+    assert python_search(out, "organization:sensenova")[0].startswith("Phased DMD")
+    themed = [p for p in result.site.papers if p.theme is not None]
+    if not themed:
+        pytest.skip("the sample build assigned no themes")
+    paper = themed[0]
+    word = next(w for w in re.findall(r"[a-z]{4,}", fold_text(paper.theme.label)))
+    assert paper.title in python_search(out, f"theme:{word}")
+
+
+def _paper(n: int, title: str, abstract: str, **kw) -> Paper:
+    return Paper(id=f"p{n}", key=title.lower(), title=title, abstract=abstract, **kw)
+
+
+def test_works_without_themes_and_indexes_them_when_set():
+    org = Organization(id="sensenova", name="SenseNova", slug="sensenova")
+    papers = [
+        _paper(1, "Zebra Crossing Detection", "We detect zebra crossings.", organization=org),
+        _paper(2, "Quokka Smiles", "Small marsupials and their smiles."),
+    ]
+    plain = search_files(papers)
+    store = json.loads(plain[DATA + "store-0.json"])
+    assert [d["theme"] for d in store.values()] == [None, None]
+    index = Index.load(json.loads(plain[DATA + "index-0.json"]))
+    assert [store[r["ref"]]["title"] for r in index.search("organization:sensenova")] == [
+        "Zebra Crossing Detection"
+    ]
+    assert index.search("theme:marsupial") == []
+
+    papers[1].theme = Theme(slug="animals", label="marsupials · wildlife")
+    themed = search_files(papers)
+    store = json.loads(themed[DATA + "store-0.json"])
+    index = Index.load(json.loads(themed[DATA + "index-0.json"]))
+    assert [store[r["ref"]]["title"] for r in index.search("theme:wildlife")] == ["Quokka Smiles"]
+    assert sorted(str(d["theme"]) for d in store.values()) == ["None", "marsupials · wildlife"]
+
+
+def test_parts_are_oldest_first_and_cover_every_paper(sample_build):
+    result, _ = sample_build
+    papers = result.site.papers
+    parts = split_parts(papers, 100)
+    assert [len(p) for p in parts] == [100, 100, len(papers) - 200]
+    assert [p for part in parts for p in part] == list(reversed(papers))
+    files = search_files(papers, part_size=100)
+    manifest = json.loads(files[DATA + "manifest.json"])
+    assert [p["index"] for p in manifest["parts"]] == ["index-0.json", "index-1.json", "index-2.json"]
+    stores = [json.loads(files[DATA + p["store"]]) for p in manifest["parts"]]
+    assert sorted(d["url"] for s in stores for d in s.values()) == sorted(p.url for p in papers)
+    assert [ref(n) for n in (0, 9, 10, 35, 36, 1295, 1296)] == ["0", "9", "a", "z", "10", "zz", "100"]
+
+
+def test_same_input_same_bytes(sample_build, tmp_path):
+    result, out = sample_build
+    again = build(CONTENT, tmp_path / "again", diags=Diagnostics())
+    names = sorted(n for n in result.files if n.startswith(DATA))
+    assert names == ["data/search/index-0.json", "data/search/manifest.json", "data/search/store-0.json"]
+    for name in names:
+        assert (out / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
+        assert again.files[name] == result.files[name]
+        text = result.files[name].decode("utf-8")
+        assert (
+            text
+            == json.dumps(json.loads(text), sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("TÜLU", "tulu"),
+        ("Café", "cafe"),
+        ("ﬁne-tuning", "fine-tuning"),
+        ("Straße", "strasse"),
+        ("Łódź", "lodz"),
+        ("Ørsted", "orsted"),
+        ("naïve", "naive"),
+        ("x²", "x2"),
+        ("İstanbul", "istanbul"),
+    ],
+)
+def test_fold_text(text, folded):
+    assert fold_text(text) == folded
+
+
+def test_trim_text():
+    assert trim_text("(DMD),") == "DMD"
+    assert trim_text("bird's") == "bird's"
+    assert trim_text("«Über»") == "Über"
+    assert trim_text("--") == ""
+
+
+# ---- the pages --------------------------------------------------------------------------------
+
+
+def test_every_page_has_the_search_box_and_no_inline_script(sample_build):
+    _, out = sample_build
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) > 100
+    for path in pages:
+        html = path.read_text(encoding="utf-8")
+        rel = path.relative_to(out).as_posix()
+        root = "/sitegen/" if rel == "404.html" else "../" * rel.count("/")
+        assert f'<form class="site-search" role="search" action="{root}search/" method="get">' in html, rel
+        assert re.search(r'<input id="site-search-q"[^>]* name="q"', html), rel
+        assert f'<meta name="sitegen-root" content="{root}">' in html, rel
+        assert f'<script src="{root}static/search.js" defer></script>' in html, rel
+        for script in re.findall(r"<script\b[^>]*>(.*?)</script>", html, re.DOTALL):
+            assert script == "", f"{rel}: inline script"
+        assert "data/search/" not in html, f"{rel}: search data referenced by a page"
+
+
+def test_search_page_without_javascript_links_the_archive(sample_build):
+    _, out = sample_build
+    html = (out / "search/index.html").read_text(encoding="utf-8")
+    noscript = re.search(r"<noscript>(.*?)</noscript>", html, re.DOTALL).group(1)
+    assert "needs JavaScript" in noscript
+    assert '<a href="../archive/">archive</a>' in noscript
+    assert '<a href="../search/" aria-current="page">Search</a>' in html
+
+
+# ---- in Chromium ------------------------------------------------------------------------------
+
+RECORD_SEARCHES = """
+document.addEventListener('sitegen:search', (e) => {
+  (window.__searches = window.__searches || []).push(e.detail);
+});
+"""
+
+
+@pytest.fixture
+def spage(page):
+    """A page that records every finished search (search.js dispatches ``sitegen:search``)."""
+    page.add_init_script(RECORD_SEARCHES)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs
+    return page
+
+
+def wait_search(page, query: str) -> dict:
+    """Wait until the results for ``query`` are shown; returns the search's detail."""
+    page.wait_for_function(
+        "q => (window.__searches || []).some(s => s.query === q)", arg=query.strip(), timeout=15000
+    )
+    return page.evaluate("q => window.__searches.filter(s => s.query === q).pop()", query.strip())
+
+
+def type_query(page, query: str) -> dict:
+    box = page.locator("#site-search-q")
+    box.fill("")
+    box.press_sequentially(query, delay=15)
+    return wait_search(page, query)
+
+
+def titles(page, scope: str = "") -> list[str]:
+    return page.locator(f"{scope} .search-result-link".strip()).all_inner_texts()
+
+
+@pytest.mark.browser
+def test_typed_queries_put_the_paper_first(sample_build, spage):
+    _, out = sample_build
+    with serve(out) as base:
+        spage.goto(base + "search/")
+        for query, title in FIRST_RESULTS:
+            detail = type_query(spage, query)
+            assert detail["count"] > 0, query
+            assert titles(spage)[0] == title, query
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_header_box_on_any_page_shows_results_in_a_panel(sample_build, spage):
+    _, out = sample_build
+    with serve(out) as base:
+        spage.goto(base + "archive/")
+        assert spage.locator("#search-panel").is_hidden()
+        type_query(spage, "dice loss")
+        panel = spage.locator("#search-panel")
+        assert panel.is_visible()
+        assert titles(spage, "#search-panel")[0] == "Dice Loss for Data-imbalanced NLP Tasks"
+        assert len(titles(spage, "#search-panel")) <= 8
+        more = spage.locator("#search-panel .search-more")
+        assert more.get_attribute("href") == "../search/?q=dice%20loss"
+        more.click()
+        spage.wait_for_url(re.compile(r"/search/\?q=dice%20loss$"))
+        wait_search(spage, "dice loss")
+        assert titles(spage, "#search-results")[0] == "Dice Loss for Data-imbalanced NLP Tasks"
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_index_is_fetched_only_when_the_reader_starts_to_search(sample_build, spage):
+    _, out = sample_build
+    requested: list[str] = []
+    spage.on("request", lambda r: requested.append(r.url))
+    with serve(out) as base:
+        spage.goto(base + "archive/")
+        spage.wait_for_load_state("networkidle")
+        assert any(u.endswith("/static/search.js") for u in requested)
+        assert not [u for u in requested if "/data/search/" in u or "/vendor/lunr/" in u]
+        with spage.expect_request(re.compile(r"/data/search/index-0\.json$")):
+            spage.locator("#site-search-q").focus()
+        spage.evaluate("() => window.sitegenSearch.load().then(() => true)")  # the fetch focus started
+        assert any(u.endswith("/static/vendor/lunr/lunr.min.js") for u in requested)
+        assert any(u.endswith("/data/search/store-0.json") for u in requested)
+
+
+@pytest.mark.browser
+def test_search_url_shows_results_and_back_returns_to_the_previous_query(sample_build, spage):
+    _, out = sample_build
+    with serve(out) as base:
+        spage.goto(base + "search/?q=dice+loss")
+        wait_search(spage, "dice loss")
+        assert spage.locator("#site-search-q").input_value() == "dice loss"
+        assert titles(spage)[0] == "Dice Loss for Data-imbalanced NLP Tasks"
+        assert "for \u201cdice loss\u201d" in spage.locator("#search-status").inner_text()
+
+        type_query(spage, "tulu 3")
+        assert titles(spage)[0].startswith("TÜLU 3")
+        spage.wait_for_url(re.compile(r"\?q=tulu(\+|%20)3$"))
+        spage.keyboard.press("Enter")  # commits the query: the next edit starts a new entry
+        type_query(spage, "phased dmd")
+        spage.wait_for_url(re.compile(r"\?q=phased(\+|%20)dmd$"))
+
+        spage.go_back()
+        spage.wait_for_url(re.compile(r"\?q=tulu(\+|%20)3$"))
+        wait_search(spage, "tulu 3")
+        assert spage.locator("#site-search-q").input_value() == "tulu 3"
+        spage.wait_for_function(
+            "() => document.querySelector('.search-result-link').textContent.startsWith('TÜLU')"
+        )
+
+        spage.go_back()
+        spage.wait_for_url(re.compile(r"\?q=dice(\+|%20)loss$"))
+        spage.wait_for_function(
+            "() => document.querySelector('.search-result-link').textContent.startsWith('Dice Loss')"
+        )
+
+        # open a result, then come back to the same results
+        spage.locator(".search-result-link").first.click()
+        spage.wait_for_url(re.compile(r"/papers/dice-loss-for-data-imbalanced-nlp-tasks-[0-9a-f]+/$"))
+        assert spage.locator("h1").inner_text() == "Dice Loss for Data-imbalanced NLP Tasks"
+        spage.go_back()
+        spage.wait_for_url(re.compile(r"\?q=dice(\+|%20)loss$"))
+        spage.wait_for_function(
+            "() => document.querySelector('.search-result-link')?.textContent.startsWith('Dice Loss')"
+        )
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_keyboard_slash_arrows_and_enter(sample_build, spage):
+    _, out = sample_build
+    with serve(out) as base:
+        spage.goto(base)
+        spage.keyboard.press("/")
+        assert spage.evaluate("document.activeElement.id") == "site-search-q"
+        spage.keyboard.type("dice loss", delay=15)
+        wait_search(spage, "dice loss")
+        assert spage.locator("#site-search-q").input_value() == "dice loss"  # no stray "/"
+        links = spage.locator("#search-panel .search-result-link")
+        spage.keyboard.press("ArrowDown")
+        assert spage.evaluate("document.activeElement.textContent") == links.nth(0).inner_text()
+        spage.keyboard.press("ArrowDown")
+        assert spage.evaluate("document.activeElement.textContent") == links.nth(1).inner_text()
+        spage.keyboard.press("ArrowUp")
+        assert spage.evaluate("document.activeElement.textContent") == links.nth(0).inner_text()
+        spage.keyboard.press("ArrowUp")
+        assert spage.evaluate("document.activeElement.id") == "site-search-q"
+        spage.keyboard.press("ArrowDown")
+        spage.keyboard.press("Enter")
+        spage.wait_for_url(re.compile(r"/papers/dice-loss-for-data-imbalanced-nlp-tasks-[0-9a-f]+/$"))
+        # "/" typed into a field is just a character
+        spage.locator("#site-search-q").focus()
+        spage.keyboard.type("a/b")
+        assert spage.locator("#site-search-q").input_value() == "a/b"
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_matched_terms_are_highlighted(sample_build, spage):
+    _, out = sample_build
+    with serve(out) as base:
+        spage.goto(base + "search/?q=tulu%203")
+        wait_search(spage, "tulu 3")
+        first = spage.locator(".search-result").first
+        assert first.locator(".search-result-title mark").all_inner_texts() == ["TÜLU", "3"]
+        spage.goto(base + "search/?q=distribution%20matching")
+        wait_search(spage, "distribution matching")
+        marks = spage.locator(".search-result").first.locator("mark").all_inner_texts()
+        assert {m.lower() for m in marks} == {"distribution", "matching"}
+        spage.goto(base + "search/?q=losses")  # stemmed: "losses" matches "loss" and "Loss"
+        wait_search(spage, "losses")
+        marks = spage.locator(".search-result").first.locator(".search-result-title mark").all_inner_texts()
+        assert marks and {m.lower() for m in marks} == {"loss"}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("title:", "is not a query search understands"),
+        ("nosuchfield:loss", "is not a query search understands"),
+        ("abstract:diffusion ^", "is not a query search understands"),
+        ("zzyzxqq", "No results for \u201czzyzxqq\u201d."),
+    ],
+)
+def test_syntax_errors_and_no_results_are_messages(sample_build, spage, query, message):
+    _, out = sample_build
+    with serve(out) as base:
+        spage.goto(base + "search/")
+        detail = type_query(spage, query)
+        assert detail["count"] == 0
+        assert message in spage.locator("#search-status").inner_text()
+        assert titles(spage) == []
+        # and the page still works afterwards
+        type_query(spage, "dice loss")
+        assert titles(spage)[0] == "Dice Loss for Data-imbalanced NLP Tasks"
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_syntax_error_in_the_url(sample_build, spage):
+    _, out = sample_build
+    with serve(out) as base:
+        spage.goto(base + "search/?q=title%3A")
+        detail = wait_search(spage, "title:")
+        assert "expecting term" in detail["error"]
+        assert "is not a query search understands" in spage.locator("#search-status").inner_text()
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_hostile_title_shows_as_text(tmp_path, spage):
+    content = tmp_path / "content"
+    (content / "dumps").mkdir(parents=True)
+    shutil.copy(CONTENT / "site.yaml", content / "site.yaml")
+    (content / "dumps" / "2025-12-24.txt").write_text(HOSTILE_DUMP, encoding="utf-8")
+    out = tmp_path / "site"
+    result = build(content, out, diags=Diagnostics())
+    assert HOSTILE_TITLE in [p.title for p in result.site.papers]
+    with serve(out) as base:
+        for start in (base, base + "search/"):
+            spage.goto(start)
+            type_query(spage, "onerror")
+            scope = "#search-panel" if start == base else "#search-results"
+            assert titles(spage, scope)[0] == HOSTILE_TITLE
+            assert spage.locator(f"{scope} img, {scope} script, {scope} b").count() == 0
+            snippet = spage.locator(f"{scope} .search-result-snippet").first.inner_text()
+            assert "<script>alert(2)</script>" in snippet and "<b>tags</b>" in snippet
+        spage.locator("#search-results .search-result-link").first.click()
+        spage.wait_for_load_state()
+        assert spage.locator("h1").inner_text() == HOSTILE_TITLE
+        spage.wait_for_timeout(200)
+        assert spage.dialogs == []
+        assert spage.evaluate("document.querySelectorAll('img').length") == 0
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_under_a_sub_path_and_from_the_404_page(tmp_path, spage):
+    out = tmp_path / "site"
+    build(CONTENT, out, base_url="https://example.org/digest/", diags=Diagnostics())
+    with serve(out, "/digest/") as base:
+        paper = next(p for p in (out / "papers").iterdir() if p.name.startswith("locally-typical-sampling"))
+        spage.goto(base + f"papers/{paper.name}/")
+        type_query(spage, "phased dmd")
+        spage.locator("#search-panel .search-result-link").first.click()
+        spage.wait_for_url(re.compile(r"/digest/papers/phased-dmd-[a-z0-9-]+/$"))
+        spage.goto(base + "no/such/page/")
+        type_query(spage, "tulu 3")
+        assert titles(spage, "#search-panel")[0].startswith("TÜLU 3")
+        spage.locator("#search-panel .search-more, #search-panel .search-result-link").first.wait_for()
+        spage.locator("#site-search-q").press("Enter")
+        spage.wait_for_url(re.compile(r"/digest/search/\?q=tulu(\+|%20)3$"))
+        wait_search(spage, "tulu 3")
+        assert titles(spage)[0].startswith("TÜLU 3")
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_the_ui_searches_every_part_of_a_split_index(sample_build, tmp_path, spage):
+    result, out = sample_build
+    site = tmp_path / "site"
+    shutil.copytree(out, site)
+    shutil.rmtree(site / DATA)
+    for name, data in search_files(result.site.papers, part_size=100).items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_bytes(data)
+    requested: list[str] = []
+    spage.on("request", lambda r: requested.append(r.url))
+    with serve(site) as base:
+        spage.goto(base + "search/")
+        for query, title in FIRST_RESULTS[:3]:
+            type_query(spage, query)
+            assert titles(spage)[0] == title, query
+        for n in range(3):
+            assert any(u.endswith(f"/data/search/index-{n}.json") for u in requested)
+            assert any(u.endswith(f"/data/search/store-{n}.json") for u in requested)
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_lunr_js_gives_the_same_results_as_lunr_py(sample_build, spage):
+    _, out = sample_build
+    serialized = load_json(out / DATA / "index-0.json")
+    py_index = Index.load(serialized)
+
+    def ranked(results) -> list[tuple[float, str]]:
+        # Ties may come out in either order; compare (score, ref) sorted, scores to 6 digits.
+        return sorted((-round(r["score"], 6), r["ref"]) for r in results)[:15]
+
+    with serve(out) as base:
+        spage.goto(base + "search/")
+        spage.evaluate("() => window.sitegenSearch.load().then(() => true)")  # lunr.js, with the pipeline
+        js = spage.evaluate(
+            """async (queries) => {
+                const index = lunr.Index.load(await (await fetch('../data/search/index-0.json')).json());
+                return queries.map(q => index.search(q).map(r => ({ref: r.ref, score: r.score})));
+            }""",
+            PARITY_QUERIES,
+        )
+    for query, js_results in zip(PARITY_QUERIES, js, strict=True):
+        py_results = py_index.search(query)
+        assert py_results, f"{query!r} finds nothing: a useless parity case"
+        assert ranked(js_results) == ranked(py_results), query
+        assert len(js_results) == len(py_results), query
+
+
+@pytest.mark.browser
+def test_fold_and_trim_are_the_same_in_python_and_javascript(sample_build, spage):
+    _, out = sample_build
+    samples = (
+        "TÜLU Café ﬁne Straße Łódź Ørsted Æsir œuvre ıi Þór x² İstanbul (DMD), «Über» bird's"
+        " -- _x_ αβγ 日本語 Ｆｕｌｌ Ångström naïve e\u0301"
+    ).split()
+    words = samples + [w for p in load_json(out / "data/papers.json")[:80] for w in p["title"].split()]
+    with serve(out) as base:
+        spage.goto(base + "search/")
+        js = spage.evaluate(
+            "(ws) => ws.map(w => [window.sitegenSearch.foldText(w), window.sitegenSearch.trimText(w)])", words
+        )
+    assert js == [[fold_text(w), trim_text(w)] for w in words]
+
+
+@pytest.mark.browser
+def test_stemmer_port_is_lunr_js_on_the_whole_vocabulary(sample_build, spage):
+    _, out = sample_build
+    words = {
+        trim_text(fold_text(w))
+        for p in load_json(out / "data/papers.json")
+        for w in re.split(r"[\s\-]+", f"{p['title']} {p['abstract']}")
+    }
+    words = sorted(words - {""}) + ["survey", "say", "cry", "by", "yelling", "agreed", "hopping", "filing"]
+    assert len(words) > 5000
+    with serve(out) as base:
+        spage.goto(base + "search/")
+        spage.evaluate("() => window.sitegenSearch.load().then(() => true)")
+        js = spage.evaluate("(ws) => ws.map(w => lunr.stemmer(new lunr.Token(w)).toString())", words)
+    mismatches = [(w, j, porter_stem(w)) for w, j in zip(words, js, strict=True) if j != porter_stem(w)]
+    assert mismatches == []
+
+
+@pytest.mark.browser
+def test_without_javascript_the_search_page_says_so(sample_build, browser):
+    _, out = sample_build
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        with serve(out) as base:
+            page.goto(base + "archive/")
+            page.locator("#site-search-q").fill("dice loss")
+            page.locator("#site-search-q").press("Enter")  # the plain form still gets there
+            page.wait_for_url(re.compile(r"/search/\?q=dice\+loss$"))
+            assert "needs JavaScript" in page.locator("main").inner_text()
+            page.locator("main").get_by_role("link", name="archive").click()
+            page.wait_for_url(re.compile(r"/archive/$"))
+    finally:
+        context.close()

@@ -1,0 +1,272 @@
+"""Themes: clustering, labels, related papers, stored themes, pages (sitegen/themes.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import CONTENT, serve
+from sklearn.metrics import adjusted_rand_score
+
+from sitegen.build import build, gather
+from sitegen.errors import Diagnostics
+from sitegen.models import Paper, Site
+from sitegen.themes import STOP_WORDS, ThemeModel, assign_themes, singular
+
+DUMPS = sorted((CONTENT / "dumps").glob("*.txt"))
+
+
+def _json(out: Path, name: str):
+    return json.loads((out / "data" / name).read_text(encoding="utf-8"))
+
+
+def _content(tmp_path: Path, dumps: list[Path], site_yaml: str | None = None) -> Path:
+    """A copy of the sample content with only ``dumps``."""
+    content = tmp_path / "content"
+    (content / "dumps").mkdir(parents=True)
+    shutil.copy(CONTENT / "site.yaml", content / "site.yaml")
+    if site_yaml is not None:
+        (content / "site.yaml").write_text(site_yaml, encoding="utf-8")
+    for dump in dumps:
+        shutil.copy(dump, content / "dumps" / dump.name)
+    return content
+
+
+def _words(term: str) -> list[str]:
+    return [w for w in re.split(r"[\s-]+", term.lower()) if w]
+
+
+# -- on the sample content -------------------------------------------------------------------
+
+
+def test_every_paper_has_exactly_one_theme(sample_build):
+    result, out = sample_build
+    papers, themes = _json(out, "papers.json"), _json(out, "themes.json")
+    members = [pid for t in themes for pid in t["papers"]]
+    assert len(members) == len(set(members)) == len(papers) == 270
+    assert set(members) == {p["id"] for p in papers}
+    owner = {pid: t["slug"] for t in themes for pid in t["papers"]}
+    for paper in papers:
+        assert paper["theme"] == owner[paper["id"]]
+    for paper in result.site.papers:
+        assert paper.theme is not None and paper in paper.theme.papers
+
+
+def test_theme_count_is_chosen_from_the_data(sample_build):
+    result, _ = sample_build
+    themes = result.site.themes
+    # The candidate range for 270 papers is 0.6*sqrt(270)..sqrt(270) = 10..16.
+    assert 10 <= len(themes) <= 16
+    assert [len(t.papers) for t in themes] == sorted((len(t.papers) for t in themes), reverse=True)
+    assert min(len(t.papers) for t in themes) >= 3
+
+
+def test_labels_are_distinct_and_free_of_stop_words(sample_build):
+    _, out = sample_build
+    themes = _json(out, "themes.json")
+    labels = [t["label"] for t in themes]
+    assert len(labels) == len(set(labels))
+    assert len({t["slug"] for t in themes}) == len(themes)
+    for theme in themes:
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", theme["slug"]), theme["slug"]
+        terms = theme["label"].split(" · ")
+        assert 2 <= len(terms) <= 3, theme["label"]
+        assert terms == theme["terms"][: len(terms)]
+        for term in theme["terms"]:
+            for word in _words(term):
+                assert word not in STOP_WORDS and singular(word) not in STOP_WORDS, (theme["label"], term)
+        # No term repeats a word of another ("reward" and "reward model").
+        seen = [singular(w) for term in terms for w in _words(term)]
+        assert len(seen) == len(set(seen)), theme["label"]
+
+
+def test_related_papers_exclude_the_paper_itself(sample_build):
+    result, out = sample_build
+    for paper in result.site.papers:
+        assert len(paper.related) == 5
+        assert paper not in paper.related
+        assert len({p.id for p in paper.related}) == 5
+    # And they are on the page.
+    paper = result.site.papers[0]
+    html = (out / paper.url / "index.html").read_text(encoding="utf-8")
+    section = html.split('id="related-heading"', 1)[1]
+    for other in paper.related:
+        assert f'href="../../{other.url}"' in section
+    assert f'href="../../{paper.url}"' not in section
+
+
+def test_related_papers_are_similar(sample_build):
+    result, _ = sample_build
+    # Related is by text similarity, like the themes: the nearest paper shares the theme far more
+    # often than a paper drawn at random does (about half the time, against under a tenth; the
+    # sample is nearly all language-model papers, so themes border on each other).
+    papers = result.site.papers
+    same = sum(p.related[0].theme is p.theme for p in papers) / len(papers)
+    chance = sum((len(t.papers) / len(papers)) ** 2 for t in result.site.themes)
+    assert same > 0.4 and same > 4 * chance, (same, chance)
+
+
+def test_two_builds_give_the_same_themes(sample_build, tmp_path):
+    result, out = sample_build
+    again = build(CONTENT, tmp_path / "site", diags=Diagnostics())
+    assert [(t.slug, t.label, t.terms, [p.id for p in t.papers]) for t in again.site.themes] == [
+        (t.slug, t.label, t.terms, [p.id for p in t.papers]) for t in result.site.themes
+    ]
+    for name in ["data/themes.json", "data/papers.json", "themes/index.html"]:
+        assert (tmp_path / "site" / name).read_bytes() == (out / name).read_bytes(), name
+    for theme in result.site.themes:
+        name = theme.url + "index.html"
+        assert (tmp_path / "site" / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_pages(sample_build):
+    result, out = sample_build
+    index = (out / "themes" / "index.html").read_text(encoding="utf-8")
+    for theme in result.site.themes:
+        assert f'href="../{theme.url}"' in index
+        page = (out / theme.url / "index.html").read_text(encoding="utf-8")
+        for paper in theme.papers:
+            assert f'href="../../{paper.url}"' in page
+    paper = result.site.papers[0]
+    html = (out / paper.url / "index.html").read_text(encoding="utf-8")
+    assert f'class="theme-chip" href="../../{paper.theme.url}"' in html
+    edition = result.site.editions[0]
+    html = (out / edition.url / "index.html").read_text(encoding="utf-8")
+    for paper in edition.papers:
+        assert f'id="theme-{paper.theme.slug}"' in html
+    assert 'href="themes/"' in (out / "index.html").read_text(encoding="utf-8")
+
+
+# -- configuration and stored themes ---------------------------------------------------------
+
+
+def test_config_overrides_the_theme_count(tmp_path):
+    yaml = (CONTENT / "site.yaml").read_text(encoding="utf-8") + "\nthemes: 6\n"
+    _, site = gather(_content(tmp_path, DUMPS, yaml), Diagnostics())
+    assert len(site.themes) == 6
+
+
+def test_stored_themes_keep_old_papers_in_place(tmp_path):
+    """The README's workflow: build, keep data/themes.json as content/themes.json, add a dump."""
+    content = _content(tmp_path, DUMPS[:-1])
+    before = build(content, tmp_path / "before", diags=Diagnostics())
+    shutil.copy(tmp_path / "before" / "data" / "themes.json", content / "themes.json")
+    shutil.copy(DUMPS[-1], content / "dumps" / DUMPS[-1].name)
+    after = build(content, tmp_path / "after", diags=Diagnostics())
+    old = {p.id: p.theme.slug for p in before.site.papers}
+    new = {p.id: p.theme.slug for p in after.site.papers}
+    assert len(new) > len(old)
+    ids = sorted(old)
+    assert adjusted_rand_score([old[i] for i in ids], [new[i] for i in ids]) >= 0.8
+    kept = {t.slug for t in before.site.themes} & {t.slug for t in after.site.themes}
+    assert len(kept) >= 0.8 * len(before.site.themes)
+
+
+def test_seeding_a_build_with_its_own_themes_changes_nothing(tmp_path):
+    content = _content(tmp_path, DUMPS)
+    build(content, tmp_path / "one", diags=Diagnostics())
+    shutil.copy(tmp_path / "one" / "data" / "themes.json", content / "themes.json")
+    build(content, tmp_path / "two", diags=Diagnostics())
+    assert (tmp_path / "one" / "data" / "themes.json").read_bytes() == (
+        tmp_path / "two" / "data" / "themes.json"
+    ).read_bytes()
+
+
+@pytest.mark.parametrize(
+    "text", ["{not json", '{"slug": "x"}', '[{"slug": "x", "label": "y", "papers": [1]}]']
+)
+def test_unreadable_stored_themes_are_reported_and_ignored(tmp_path, text):
+    content = _content(tmp_path, DUMPS[:1])
+    (content / "themes.json").write_text(text, encoding="utf-8")
+    diags = Diagnostics()
+    _, site = gather(content, diags)
+    assert any("themes.json" in str(d) and "chosen afresh" in str(d) for d in diags)
+    assert all(p.theme is not None for p in site.papers)
+
+
+# -- the estimator on its own ----------------------------------------------------------------
+
+PROTEINS = [
+    "Protein folding structure prediction with graph networks",
+    "Protein structure design with diffusion over residues",
+    "Predicting protein binding affinity from folding structure",
+    "Residue contact maps improve protein folding",
+    "Protein language embeddings for structure and binding",
+]
+SPEECH = [
+    "Speech recognition for low-resource accents with audio augmentation",
+    "Streaming speech synthesis with neural audio codecs",
+    "Audio tokenizers for speech recognition and synthesis",
+    "Accent robust speech recognition from noisy audio",
+    "Speech synthesis prosody control with audio prompts",
+]
+
+
+def test_model_separates_two_obvious_subjects():
+    docs = [f"{t}. A neural approach." for t in PROTEINS + SPEECH]
+    model = ThemeModel(n_themes=2).fit(docs)
+    assert sorted(model.labels_[:5].tolist()) == [model.labels_[0]] * 5
+    assert sorted(model.labels_[5:].tolist()) == [model.labels_[5]] * 5
+    assert model.labels_[0] != model.labels_[5]
+    protein, speech = model.terms_[model.labels_[0]], model.terms_[model.labels_[5]]
+    assert "protein" in " ".join(protein).lower() and "speech" in " ".join(speech).lower()
+    # c-TF-IDF: a word both groups use ("neural") says nothing about either.
+    assert not any("neural" in t for t in protein + speech)
+    for i, row in enumerate(model.related_):
+        assert i not in row.tolist() and len(row) == 5
+
+
+def test_model_follows_scikit_learn_conventions():
+    model = ThemeModel(n_themes=3, random_state=7)
+    assert model.__dict__ == {
+        "n_themes": 3,
+        "k_range": None,
+        "n_components": 100,
+        "n_terms": 5,
+        "n_related": 5,
+        "max_label_df": 0.3,
+        "n_init": 4,
+        "stickiness": 0.2,
+        "random_state": 7,
+    }
+    assert model.fit(PROTEINS + SPEECH) is model
+    assert model.n_themes_ == 3 and len(model.labels_) == 10
+
+
+@pytest.mark.parametrize("titles", [[], ["Only one paper"], ["One", "Two"], ["the of and", "a an"]])
+def test_tiny_sites_still_get_themes(titles):
+    papers = [Paper(id=f"p{i}", key=t.lower(), title=t, abstract="") for i, t in enumerate(titles)]
+    site = Site(papers, [], [], [], [], [], 0, 0)
+    assign_themes(site)
+    assert all(p.theme is not None and p not in p.related for p in papers)
+    assert sum(len(t.papers) for t in site.themes) == len(papers)
+    assert len({t.label for t in site.themes}) == len(site.themes)
+
+
+# -- in a browser ----------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_themes_pages_in_chromium(sample_build, page, tmp_path):
+    result, out = sample_build
+    theme = result.site.themes[0]
+    with serve(out, "/digest/") as base:
+        page.goto(base)
+        page.get_by_role("link", name="Themes", exact=True).click()
+        page.wait_for_url(base + "themes/")
+        assert page.locator(".theme-card").count() == len(result.site.themes)
+        page.screenshot(path=str(tmp_path / "themes.png"), full_page=True)
+        page.locator(".theme-card h2 a").first.click()
+        page.wait_for_url(base + theme.url)
+        assert page.locator("h1").inner_text() == theme.label
+        assert page.locator(".card").count() == len(theme.papers)
+        page.locator(".card-title a").first.click()
+        page.wait_for_url(base + theme.papers[0].url)
+        assert page.locator(".facts .theme-chip").inner_text() == theme.label
+        assert page.locator(".related-list li").count() == 5
+        page.locator(".related-list a").first.click()
+        page.wait_for_url(base + theme.papers[0].related[0].url)
+        assert page.js_errors == []
