@@ -9,6 +9,7 @@ from .feeds import render_feeds
 from .models import Site
 from .render import Renderer, builtin_templates, dump_json, paper_record
 from .search import search_files
+from .sitemap import robots_txt, sitemap_xml
 from .themes import themes_in, themes_record
 
 
@@ -62,6 +63,13 @@ def render_site(config: SiteConfig, site: Site, template_dirs: list[Path]) -> di
         page(md_page.url, "page.html", page=md_page, title=md_page.title)
     page("search/", "search.html", title="Search")
     files["404.html"] = r.render("404.html", "404.html", absolute_root=True, title="Page not found")
+    pages = [
+        name[: -len("index.html")]
+        for name in files
+        if name.endswith("index.html") and name != "search/index.html"
+    ]
+    files["sitemap.xml"] = sitemap_xml(config, site, pages)
+    files["robots.txt"] = robots_txt(config)
     files["data/papers.json"] = dump_json([paper_record(p) for p in site.papers])
     files["data/themes.json"] = dump_json(themes_record(site))
     files.update(search_files(site.papers))

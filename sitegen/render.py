@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from .config import SiteConfig
 from .errors import SitegenError
@@ -61,6 +62,7 @@ class Renderer:
         self.env.filters["link_parts"] = split_links
         self.env.tests["code_link"] = is_code_link
         self.env.globals["hf_search"] = hf_search
+        self.env.globals["scholarly_article"] = scholarly_article
 
     def render(self, template: str, url: str, *, absolute_root: bool = False, **context: Any) -> bytes:
         """Render ``template`` for the page at site-relative ``url``."""
@@ -95,6 +97,36 @@ def hf_search(paper: Paper) -> str:
     if paper.arxiv_id:
         return f"https://huggingface.co/papers/{paper.arxiv_id}"
     return "https://huggingface.co/papers?q=" + quote(paper.title, safe="")
+
+
+def json_for_script(data: Any) -> Markup:
+    """JSON safe inside a <script> data block: '<', '>' and '&' are escaped, so text from a dump
+    can never close the element (``</script>``) or open a comment."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def scholarly_article(paper: Paper, url: str) -> Markup:
+    """schema.org ScholarlyArticle of a paper page (JSON-LD)."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "headline": paper.title[:110],
+        "name": paper.title,
+        "abstract": paper.abstract,
+        "url": url,
+        "sameAs": hf_search(paper),
+    }
+    if paper.published:
+        data["datePublished"] = paper.published.isoformat()
+    if paper.organization:
+        data["sourceOrganization"] = {"@type": "Organization", "name": paper.organization.name}
+    if paper.theme:
+        data["about"] = paper.theme.label
+    if paper.comments is not None:
+        data["commentCount"] = paper.comments
+    return json_for_script(data)
 
 
 def paper_record(paper: Paper) -> dict[str, Any]:

@@ -41,18 +41,21 @@ class _Tags(HTMLParser):
         super().__init__()
         self.tags: list[tuple[str, dict]] = []
         self.script_text: list[str] = []
+        self.data_blocks: list[str] = []
         self._in_script = False
+        self._data_block = False
 
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
         self._in_script = tag == "script"
+        self._data_block = tag == "script" and dict(attrs).get("type") == "application/ld+json"
 
     def handle_endtag(self, tag):
         self._in_script = False
 
     def handle_data(self, data):
         if self._in_script and data.strip():
-            self.script_text.append(data)
+            (self.data_blocks if self._data_block else self.script_text).append(data)
 
 
 def test_the_hostile_papers_are_all_published(hostile_site):
@@ -72,11 +75,14 @@ def test_no_markup_from_a_dump_in_any_html_file(hostile_site):
         for tag, attrs in parser.tags:
             assert tag not in ("img", "b", "iframe", "object", "embed"), f"{name}: <{tag}> from a dump"
             assert not [a for a in attrs if a.startswith("on")], f"{name}: event handler on <{tag}>"
-            if tag == "script":
+            if tag == "script" and attrs.get("type") != "application/ld+json":
                 assert attrs.get("src"), f"{name}: inline script"
             for key in ("href", "src", "action"):
                 assert not (attrs.get(key) or "").strip().lower().startswith("javascript:"), f"{name}: {key}"
         assert parser.script_text == [], f"{name}: text inside a <script>"
+        for block in parser.data_blocks:  # JSON-LD: data, never markup
+            assert "<" not in block and ">" not in block, f"{name}: markup in JSON-LD"
+            json.loads(block)
 
 
 def test_titles_are_escaped_text_in_paper_pages(hostile_site):
@@ -84,6 +90,8 @@ def test_titles_are_escaped_text_in_paper_pages(hostile_site):
     paper = next(p for p in result.site.papers if p.title == HOSTILE_TITLES[0])
     html = (out / paper.url / "index.html").read_text(encoding="utf-8")
     assert "<h1>&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;</h1>" in html
+    block = html.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(block)["name"] == HOSTILE_TITLES[0]  # the text survives, escaped as \u003c
     template = next(p for p in result.site.papers if p.title.startswith("{{"))
     html = (out / template.url / "index.html").read_text(encoding="utf-8")
     assert "<h1>{{ config.title }} and {% raw %}{% endraw %}</h1>" in html

@@ -334,11 +334,10 @@
     more.className = "search-more";
     panel.append(status, list, more);
     form.appendChild(panel);
+    // aria-expanded is not allowed on a plain search box; the panel's status is a live region.
     box.setAttribute("aria-controls", panel.id);
-    box.setAttribute("aria-expanded", "false");
     function open(visible) {
       panel.hidden = !visible;
-      box.setAttribute("aria-expanded", visible ? "true" : "false");
     }
     return {
       list: list,

@@ -1,0 +1,47 @@
+"""sitemap.xml and robots.txt, for search engines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from xml.sax.saxutils import escape
+
+from .config import SiteConfig
+from .models import Site
+
+
+def _lastmods(site: Site) -> dict[str, dt.date]:
+    """The date a page last changed, where the content says it: a paper's or edition's latest edition."""
+    dates: dict[str, dt.date] = {}
+    for paper in site.papers:
+        seen = [e.date for e in paper.editions if e.date]
+        if seen:
+            dates[paper.url] = max(seen)
+    for edition in site.editions:
+        if edition.date:
+            dates[edition.url] = edition.date
+    if site.editions and site.editions[0].date:
+        dates[""] = site.editions[0].date
+    return dates
+
+
+def sitemap_xml(config: SiteConfig, site: Site, page_urls: list[str]) -> bytes:
+    """Every page (site-relative URLs such as ``papers/x/``), sorted, with lastmod where known."""
+    lastmods = _lastmods(site)
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    for url in sorted(page_urls):
+        entry = f"<url><loc>{escape(config.absolute(url))}</loc>"
+        if url in lastmods:
+            entry += f"<lastmod>{lastmods[url].isoformat()}</lastmod>"
+        lines.append(entry + "</url>")
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def robots_txt(config: SiteConfig) -> bytes:
+    """Allow everything and point at the sitemap (search result pages are not worth crawling)."""
+    return (
+        f"User-agent: *\nDisallow: {config.base_path}search/\nAllow: /\n\nSitemap: {config.absolute('sitemap.xml')}\n"
+    ).encode()
