@@ -106,5 +106,5 @@ def build(
     config, site = gather(content, diags, base_url)
     files = render_site(config, site, [templates] if templates else [])
     if out is not None:
-        write_site(files, out)
+        write_site(files, out, protect=[content, *([templates] if templates else [])])
     return BuildResult(config, site, files, diags, time.perf_counter() - start)

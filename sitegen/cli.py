@@ -11,7 +11,7 @@ from . import __version__
 from .build import build
 from .check import check
 from .errors import Diagnostics, SitegenError
-from .writer import write_site
+from .writer import check_output_folder, write_site
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -82,13 +82,14 @@ def _parser() -> argparse.ArgumentParser:
 def _build(args: argparse.Namespace) -> int:
     if not args.content.is_dir():
         raise SitegenError(f"{args.content}: no such content folder")
+    check_output_folder(args.out, protect=[args.content, args.templates])  # before the work, not after
     start = time.perf_counter()
     diags = Diagnostics(echo=True)
     result = build(args.content, None, templates=args.templates, base_url=args.base_url, diags=diags)
     if args.strict and len(diags):
         print(f"Error: {len(diags)} warning(s) with --strict; nothing written", file=sys.stderr)
         return 1
-    write_site(result.files, args.out)
+    write_site(result.files, args.out, protect=[args.content, args.templates])
     print(result.summary(args.out, time.perf_counter() - start))
     return 0
 

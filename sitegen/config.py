@@ -122,7 +122,7 @@ def load_config(path: Path, diags: Diagnostics, display: str | None = None) -> S
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
     except (OSError, UnicodeDecodeError) as exc:
         raise SitegenError(f"{shown}: cannot read: {exc}") from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # PyYAML raises ValueError for dates like 2025-02-30
         mark = getattr(exc, "problem_mark", None)
         where = f"{shown}:{mark.line + 1}" if mark else shown
         raise SitegenError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None

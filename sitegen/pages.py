@@ -26,6 +26,7 @@ def read_pages(folder: Path, diags: Diagnostics, root: Path | None = None) -> li
 
     md = _markdown()
     pages: list[Page] = []
+    taken: set[str] = set()
     if not folder.is_dir():
         return pages
     for path in sorted(folder.glob("*.md")):
@@ -40,13 +41,17 @@ def read_pages(folder: Path, diags: Diagnostics, root: Path | None = None) -> li
         if match := _FRONT.match(text):
             try:
                 loaded = yaml.safe_load(match.group(1)) or {}
-            except yaml.YAMLError as exc:
+            except (yaml.YAMLError, ValueError) as exc:  # ValueError: dates like 2025-02-30
                 mark = getattr(exc, "problem_mark", None)
                 diags.warn(shown, mark.line + 2 if mark else 1, f"invalid front matter: {exc}")
                 loaded = {}
             meta = loaded if isinstance(loaded, dict) else {}
             body = text[match.end() :]
         slug = slugify(str(meta.get("slug") or path.stem)) or "page"
+        if slug in taken:
+            diags.warn(shown, None, f"another page already has the slug {slug!r}; skipped")
+            continue
+        taken.add(slug)
         if slug in RESERVED:
             diags.warn(shown, None, f"page slug {slug!r} is reserved by the site; skipped")
             continue

@@ -117,10 +117,8 @@ def decode(raw: bytes, path: str, diags: Diagnostics) -> str | None:
             text = None
         if text is None:
             text = raw.decode("cp1252", errors="replace")
-            if _looks_binary(text):
-                diags.warn(path, None, "not a text file (binary data); skipped")
-                return None
-            diags.warn(path, None, "not valid UTF-8; read as Windows-1252 (Latin-1)")
+            if not _looks_binary(text):
+                diags.warn(path, None, "not valid UTF-8; read as Windows-1252 (Latin-1)")
     if text is None or _looks_binary(text):
         diags.warn(path, None, "not a text file (binary data); skipped")
         return None
@@ -167,6 +165,14 @@ def _items(text: str, path: str, diags: Diagnostics) -> list[Item]:
         if line:
             items.append(_classify(number, line))
     return items
+
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
+
+
+def _org_like(text: str) -> bool:
+    """``<hub id> <display name>``: a short line whose first word could be a Hub id."""
+    return len(text) <= 200 and not _abstract_like(text) and bool(_HUB_ID.match(text.split(" ", 1)[0]))
 
 
 def _title_like(text: str) -> bool:
@@ -271,7 +277,7 @@ class _BlockParser:
         item, after = self.peek(offset), self.peek(offset + 1)
         if item is None or item.kind is not Kind.TEXT or after is None:
             return False
-        if after.kind in (Kind.HF_URL,):
+        if after.kind is Kind.HF_URL:
             return True
         return after.kind is Kind.TEXT and _title_like(item.text) and _abstract_like(after.text)
 
@@ -288,7 +294,13 @@ class _BlockParser:
 
         abstract = ""
         item, after = self.peek(), self.peek(1)
-        is_org = after is not None and after.kind in (Kind.DOT, Kind.DATE)
+        # A line right before '·' is the organization line, unless it reads as an abstract.
+        is_org = (
+            after is not None
+            and after.kind in (Kind.DOT, Kind.DATE)
+            and item is not None
+            and not _abstract_like(item.text)
+        )
         if item is not None and item.kind is Kind.TEXT and not is_org and not self.starts_block(0):
             abstract = item.text
             self.i += 1
@@ -305,13 +317,11 @@ class _BlockParser:
         item, after = self.peek(), self.peek(1)
         if item is None:
             return None
-        if (
-            item.kind is Kind.TEXT
-            and after is not None
-            and after.kind in (Kind.DOT, Kind.DATE)
-            and len(item.text) <= 200
-        ):
-            entry.organization = _org(item.text)
+        if item.kind is Kind.TEXT and after is not None and after.kind in (Kind.DOT, Kind.DATE):
+            if _org_like(item.text):
+                entry.organization = _org(item.text)
+            else:
+                self.warn(item.line, f"cannot read an organization in {_short(item.text)!r}; ignored")
             self.i += 1
         elif item.kind is Kind.AUTHORS and item.match:
             entry.authors = int(item.match["n"])
@@ -376,7 +386,11 @@ def _edition_date(
     line = parsed.page_line
     exact: dt.date | None = None
     source = ""
-    if (m := _FILE_DATE.search(name)) and _valid(int(m["y"]), int(m["m"]), int(m["d"])):
+    m = _FILE_DATE.search(name)
+    if m and not _valid(int(m["y"]), int(m["m"]), int(m["d"])):
+        diags.warn(path, None, f"{m.group(0)} in the file name is not a date; ignored")
+        m = None
+    if m:
         exact, source = dt.date(int(m["y"]), int(m["m"]), int(m["d"])), "file name"
     elif configured is not None:
         exact, source = configured, "site.yaml"
@@ -464,7 +478,8 @@ def parse_dump(
             entry.published = dt.date(raw.year, raw.month, raw.day)
             continue
         paper_year = year
-        if parsed.page_date and (raw.month, raw.day) > parsed.page_date:
+        edition_day = (date.month, date.day) if date else parsed.page_date
+        if edition_day and (raw.month, raw.day) > edition_day:
             paper_year -= 1
         if _valid(paper_year, raw.month, raw.day):
             entry.published = dt.date(paper_year, raw.month, raw.day)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,21 @@ class Renderer:
             raise SitegenError(
                 f"{template}: {exc.message} (while rendering {url or 'the home page'})"
             ) from None
+        except Exception as exc:  # noqa: BLE001 - any error raised inside a (user's) template
+            raise SitegenError(
+                f"{_template_frame(exc) or template}: {type(exc).__name__}: {exc} "
+                f"(while rendering {url or 'the home page'})"
+            ) from None
         return html.encode("utf-8")
+
+
+def _template_frame(exc: BaseException) -> str | None:
+    """``path:line`` of the innermost template frame of a rendering error (Jinja rewrites
+    tracebacks so that template lines appear as frames of the template file)."""
+    frames = [
+        f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".html", ".xml", ".txt"))
+    ]
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None
 
 
 def hf_search(paper: Paper) -> str:

@@ -463,13 +463,20 @@ def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> l
             if (
                 isinstance(item, dict)
                 and isinstance(item.get("slug"), str)
+                and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", item["slug"])
+                and item["slug"] not in {s.slug for s in stored}
                 and isinstance(item.get("label"), str)
                 and isinstance(item.get("papers"), list)
                 and all(isinstance(p, str) for p in item["papers"])
             ):
                 stored.append(StoredTheme(item["slug"], item["label"], list(item["papers"])))
                 continue
-            diags.warn(shown, None, "expected a list of {slug, label, papers}; themes are chosen afresh")
+            diags.warn(
+                shown,
+                None,
+                "expected a list of {slug, label, papers} with distinct slugs of a-z, 0-9 and '-'; "
+                "themes are chosen afresh",
+            )
             return []
     else:
         diags.warn(shown, None, "expected a list of {slug, label, papers}; themes are chosen afresh")

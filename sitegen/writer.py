@@ -51,11 +51,39 @@ def _leftovers(out: Path) -> list[Path]:
     return sorted(out.parent.glob(f".{out.name}.tmp-*")) + sorted(out.parent.glob(f".{out.name}.old-*"))
 
 
-def write_site(files: dict[str, bytes], out: Path) -> None:
-    """Write ``files`` (site-relative path -> bytes) as the new content of ``out``."""
+#: Written into every built site: only a folder holding it is ever replaced by a build.
+MARKER = ".sitegen"
+_MARKER_TEXT = b"This folder is written by 'sitegen build' and replaced whole by every build.\n"
+
+
+def check_output_folder(out: Path, protect: list[Path] | None = None) -> Path:
+    """Refuse an output folder whose replacement would destroy something that is not a site:
+    the file system root, the current folder or one of its parents, a folder that overlaps the
+    content or templates, or an existing non-empty folder that sitegen did not write."""
     out = out.resolve()
+    cwd = Path.cwd().resolve()
+    if out == Path(out.anchor) or out == Path.home().resolve() or cwd.is_relative_to(out):
+        raise SitegenError(
+            f"--out {out}: refusing to replace this folder (it holds the current folder or more)"
+        )
+    for folder in protect or []:
+        folder = folder.resolve()
+        if out.is_relative_to(folder) or folder.is_relative_to(out):
+            raise SitegenError(f"--out {out}: overlaps {folder}; choose an output folder outside it")
     if out.exists() and not out.is_dir():
-        raise SitegenError(f"{out}: exists and is not a folder")
+        raise SitegenError(f"--out {out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise SitegenError(
+            f"--out {out}: exists and was not written by sitegen (no {MARKER} file in it); "
+            "refusing to replace it: remove it or choose another folder"
+        )
+    return out
+
+
+def write_site(files: dict[str, bytes], out: Path, protect: list[Path] | None = None) -> None:
+    """Write ``files`` (site-relative path -> bytes) as the new content of ``out``."""
+    out = check_output_folder(out, protect)
+    files = {**files, MARKER: _MARKER_TEXT}
     checked = {name: safe_relpath(name) for name in files}
     out.parent.mkdir(parents=True, exist_ok=True)
     if not out.exists():

@@ -171,3 +171,56 @@ def test_installed_wheel_finds_its_templates(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (work / "_site" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("target", [".", "content", "tests", "/"])
+def test_build_never_replaces_a_folder_it_did_not_write(tmp_path, target):
+    work = tmp_path / "work"
+    shutil.copytree(CONTENT, work / "content")
+    (work / "tests").mkdir()
+    (work / "tests" / "keep.py").write_text("x = 1\n", encoding="utf-8")
+    before = sorted(p.relative_to(work) for p in work.rglob("*"))
+    result = run("build", "--out", target, cwd=work)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Error: --out {(work / target).resolve()}: ")
+    assert "Traceback" not in result.stderr
+    assert sorted(p.relative_to(work) for p in work.rglob("*")) == before
+
+
+def test_build_replaces_its_own_output(tmp_path):
+    out = tmp_path / "site"
+    assert run("build", "--content", str(CONTENT), "--out", str(out), cwd=ROOT).returncode == 0
+    assert (out / ".sitegen").is_file()
+    (out / "stale.html").write_text("old", encoding="utf-8")
+    assert run("build", "--content", str(CONTENT), "--out", str(out), cwd=ROOT).returncode == 0
+    assert not (out / "stale.html").exists()
+
+
+def test_impossible_date_in_site_yaml_is_an_error_not_a_traceback(tmp_path):
+    content = _content(tmp_path, f"Mar 11\n\nA\n\n{ABSTRACT}\n", site="editions:\n  x.txt: 2025-02-30\n")
+    result = run("build", "--content", str(content), "--out", str(tmp_path / "o"))
+    assert result.returncode == 1
+    assert result.stderr == f"Error: {content}/site.yaml: invalid YAML: day is out of range for month\n"
+
+
+def test_error_raised_inside_a_template_names_the_template_line(tmp_path, capsys):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "index.html").write_text("line one\n{{ 1 // 0 }}\n", encoding="utf-8")
+    code = main(
+        ["build", "--content", str(CONTENT), "--templates", str(templates), "--out", str(tmp_path / "o")]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Error: {templates / 'index.html'}:2: ZeroDivisionError: ")
+    assert "Traceback" not in err
+
+
+def test_two_pages_with_one_slug_are_reported(tmp_path):
+    content = _content(tmp_path, f"Mar 11\n\nA\n\n{ABSTRACT}\n")
+    (content / "pages").mkdir()
+    (content / "pages" / "about.md").write_text("# About\n", encoding="utf-8")
+    (content / "pages" / "zz.md").write_text("---\nslug: about\n---\nOther\n", encoding="utf-8")
+    result = run("build", "--content", str(content), "--out", str(tmp_path / "o"))
+    assert result.returncode == 0
+    assert f"{content}/pages/zz.md: another page already has the slug 'about'; skipped" in result.stderr

@@ -70,3 +70,35 @@ def test_long_line_is_skipped_with_a_message():
     dump, warnings = _parse(text, configured_date=dt.date(2025, 3, 11))
     assert [e.title for e in dump.entries] == ["A Title", "B Title"]
     assert warnings == ["d.txt:7: line is 60,000 characters long; skipped"]
+
+
+def test_abstract_followed_directly_by_the_date_is_not_an_organization():
+    short = "We propose a new method for long context retrieval and show strong gains on benchmarks."
+    text = f"Dec 24\n\nTitle One\n\n{short}\n\n·\nOct 31 1\n\nTitle Two\n\n{ABSTRACT * 5}\n\n·\nOct 30\n"
+    dump, warnings = _parse(text, configured_date=dt.date(2025, 12, 24))
+    assert [(e.title, e.abstract, e.organization, e.comments) for e in dump.entries] == [
+        ("Title One", short, None, 1),
+        ("Title Two", ABSTRACT * 5, None, 0),
+    ]
+    assert warnings == []
+
+
+def test_year_before_uses_the_edition_date_when_the_page_date_is_missing():
+    text = f"Daily Papers\n\nA Title\n\n{ABSTRACT}\n\n  • 2 authors\n·\nDec 31\n"
+    dump, _ = _parse(text, name="2026-01-01.txt")
+    assert dump.date == dt.date(2026, 1, 1)
+    assert dump.entries[0].published == dt.date(2025, 12, 31)
+
+
+def test_impossible_date_in_the_file_name_is_reported():
+    text = f"Daily Papers\n\nMar 11\n\nA Title\n\n{ABSTRACT}\n\n  • 2 authors\n·\nFeb 1, 2024\n"
+    dump, warnings = _parse(text, name="2025-02-30.txt")
+    assert warnings == ["2025-02-30.txt: 2025-02-30 in the file name is not a date; ignored"]
+    assert dump.date == dt.date(2025, 3, 11)
+
+
+def test_unreadable_organization_line_is_reported_and_the_paper_kept():
+    text = f"Dec 24\n\nA Title\n\n{ABSTRACT}\n\n<b>no hub id</b>\n·\nOct 31 2\n"
+    dump, warnings = _parse(text, configured_date=dt.date(2025, 12, 24))
+    assert [(e.title, e.organization, e.comments) for e in dump.entries] == [("A Title", None, 2)]
+    assert warnings == ["d.txt:7: cannot read an organization in '<b>no hub id</b>'; ignored"]
