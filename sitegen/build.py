@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import group, merge, reader, themes
 from .config import SiteConfig, check_url, load_config
-from .errors import Diagnostics, SitegenError
+from .errors import Diagnostics, SitegenError, display_path
 from .models import Dump, Site
 from .output import render_site
 from .pages import read_pages
@@ -35,25 +35,18 @@ class BuildResult:
         )
 
 
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def read_dumps(content: Path, config: SiteConfig, diags: Diagnostics) -> list[Dump]:
     """Read every ``*.txt`` of ``content/dumps`` in name order."""
     folder = content / "dumps"
     dumps: list[Dump] = []
     if not folder.is_dir():
-        diags.warn(_display(folder), None, "no dumps folder; the site has no papers")
+        diags.warn(display_path(folder), None, "no dumps folder; the site has no papers")
         return dumps
     for path in sorted(p for p in folder.iterdir() if p.suffix.lower() == ".txt" and p.is_file()):
         dump = reader.read_dump(
             path,
             diags,
-            display=_display(path),
+            display=display_path(path),
             configured_date=config.editions.get(path.name),
             default_year=config.default_year,
         )
@@ -61,13 +54,13 @@ def read_dumps(content: Path, config: SiteConfig, diags: Diagnostics) -> list[Du
             dumps.append(dump)
     unknown = set(config.editions) - {p.name for p in folder.iterdir()}
     for name in sorted(unknown):
-        diags.warn(_display(content / "site.yaml"), None, f"editions: no dump named {name!r}")
+        diags.warn(display_path(content / "site.yaml"), None, f"editions: no dump named {name!r}")
     return dumps
 
 
 def gather(content: Path, diags: Diagnostics, base_url: str | None = None) -> tuple[SiteConfig, Site]:
     """Read and organize all content; nothing is written."""
-    config = load_config(content / "site.yaml", diags, display=_display(content / "site.yaml"))
+    config = load_config(content / "site.yaml", diags, display=display_path(content / "site.yaml"))
     if base_url:
         try:
             config.base_url = check_url(base_url)
@@ -83,11 +76,11 @@ def gather(content: Path, diags: Diagnostics, base_url: str | None = None) -> tu
         organizations=group.group_by_organization(papers),
         archive=archive,
         undated=undated,
-        pages=read_pages(content / "pages", diags, root=Path.cwd()),
+        pages=read_pages(content / "pages", diags),
         block_count=sum(len(d.entries) for d in dumps),
         dump_count=len(dumps),
     )
-    stored = themes.read_stored(content / "themes.json", diags, display=_display(content / "themes.json"))
+    stored = themes.read_stored(content / "themes.json", diags, display=display_path(content / "themes.json"))
     themes.assign_themes(site, n_themes=config.themes, stored=stored)
     return config, site
 

@@ -78,9 +78,5 @@ def merge_papers(editions: list[Edition], diags: Diagnostics) -> list[Paper]:
         paper.links = find_links(paper.abstract)
     # Newest first seen first; within an edition, dump order.
     order = {id(p): i for e in reversed(editions) for i, p in enumerate(e.papers)}
-    papers.sort(key=lambda p: (-(p.first_seen or dt.date.min).toordinal(), _last_index(p, order)))
+    papers.sort(key=lambda p: (-(p.first_seen or dt.date.min).toordinal(), order.get(id(p), 0)))
     return papers
-
-
-def _last_index(paper: Paper, order: dict[int, int]) -> int:
-    return order.get(id(paper), 0)

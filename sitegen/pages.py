@@ -8,7 +8,8 @@ from pathlib import Path
 import yaml
 from markdown_it import MarkdownIt
 
-from .errors import Diagnostics
+from .errors import Diagnostics, display_path
+from .models import Page
 from .text import slugify
 
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
@@ -20,17 +21,15 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True}).enable("table")
 
 
-def read_pages(folder: Path, diags: Diagnostics, root: Path | None = None) -> list:
+def read_pages(folder: Path, diags: Diagnostics) -> list[Page]:
     """Every ``*.md`` file becomes a page at ``/<slug>/``."""
-    from .models import Page
-
     md = _markdown()
     pages: list[Page] = []
     taken: set[str] = set()
     if not folder.is_dir():
         return pages
     for path in sorted(folder.glob("*.md")):
-        shown = _display(path, root)
+        shown = display_path(path)
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
@@ -67,10 +66,3 @@ def read_pages(folder: Path, diags: Diagnostics, root: Path | None = None) -> li
             )
         )
     return pages
-
-
-def _display(path: Path, root: Path | None) -> str:
-    try:
-        return str(path.relative_to(root)) if root else str(path)
-    except ValueError:
-        return str(path)
