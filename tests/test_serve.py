@@ -175,7 +175,8 @@ def test_rebuilds_when_a_dump_is_added(server):
     dump.write_text(_dump("2025-03-12", title, "First Paper"), encoding="utf-8")
     status, body = _until(lambda: (r := _get(page))[0] == 200 and r, "the new paper's page")
     assert title in body.decode("utf-8")
-    assert int(_get(server.url + "__sitegen/version")[1]) >= 2
+    # The new site is swapped in just before the version is bumped: wait for the bump too.
+    _until(lambda: int(_get(server.url + "__sitegen/version")[1]) >= 2, "the version bump")
     index = _get(server.url)[1].decode("utf-8")
     assert title in index  # the new dump is the latest edition now
     papers = json.loads(_get(server.url + "data/papers.json")[1])
