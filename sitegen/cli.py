@@ -21,17 +21,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    build = commands.add_parser(
-        "build", help="build the site", description="Build the site from the content folder."
-    )
-    build.add_argument(
+    # Options several commands share, declared once.
+    content = argparse.ArgumentParser(add_help=False)
+    content.add_argument(
         "--content", type=Path, default=Path("content"), help="content folder (default: content/)"
     )
-    build.add_argument(
+    templates = argparse.ArgumentParser(add_help=False)
+    templates.add_argument(
         "--templates",
         type=Path,
         default=Path("templates"),
         help="templates that override the built-in ones of the same name (default: templates/)",
+    )
+
+    build = commands.add_parser(
+        "build",
+        parents=[content, templates],
+        help="build the site",
+        description="Build the site from the content folder.",
     )
     build.add_argument("--out", type=Path, default=Path("_site"), help="output folder (default: _site/)")
     build.add_argument("--base-url", help="absolute URL the site is published at (overrides site.yaml)")
@@ -40,31 +47,21 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
+        parents=[content],
         help="read every dump and the config; report problems and a summary; write nothing",
         description="Read every dump, page and site.yaml as the build does, print every problem as "
         "path:line: message and a summary (papers, duplicates merged, editions with their dates and "
         "how each year was decided). Writes nothing. Exit 1 on errors (or on warnings with --strict).",
-    )
-    check.add_argument(
-        "--content", type=Path, default=Path("content"), help="content folder (default: content/)"
     )
     check.add_argument("--strict", action="store_true", help="fail when there is any warning")
     check.set_defaults(func=_check)
 
     serve = commands.add_parser(
         "serve",
+        parents=[content, templates],
         help="build, serve on 127.0.0.1, rebuild on change and reload open pages",
         description="Build the site, serve it on 127.0.0.1, rebuild when the content or templates "
         "change and reload the open pages. A failed rebuild is reported and the last good site stays.",
-    )
-    serve.add_argument(
-        "--content", type=Path, default=Path("content"), help="content folder (default: content/)"
-    )
-    serve.add_argument(
-        "--templates",
-        type=Path,
-        default=Path("templates"),
-        help="templates that override the built-in ones of the same name (default: templates/)",
     )
     serve.add_argument(
         "--out", type=Path, default=None, help="output folder (default: a temporary folder, removed on exit)"

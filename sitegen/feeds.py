@@ -164,9 +164,8 @@ def _editions_feed(config: SiteConfig, site: Site) -> bytes:
     for edition in site.editions[: config.feed_size]:
         entry = fg.add_entry(order="append")
         permalink = config.absolute(edition.url)
-        label = edition.date.strftime("%b %-d, %Y") if edition.date else edition.slug
         count = len(edition.papers)
-        entry.title(f"Edition of {label}: {count} paper{'s' if count != 1 else ''}")
+        entry.title(f"Edition of {edition.label}: {count} paper{'s' if count != 1 else ''}")
         entry.link(href=permalink, rel="alternate")
         entry.guid(permalink, permalink=True)
         entry.description(edition_html(config, edition))

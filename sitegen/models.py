@@ -71,6 +71,11 @@ class Edition:
     def url(self) -> str:
         return f"editions/{self.slug}/"
 
+    @property
+    def label(self) -> str:
+        """How the edition is named to readers: its date, or its slug when it has none."""
+        return self.date.strftime("%b %-d, %Y") if self.date else self.slug
+
 
 @dataclass(slots=True, eq=False)
 class Paper:
