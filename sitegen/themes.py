@@ -5,13 +5,19 @@ The stage runs on every build, so it is small and deterministic:
 1. **Vectorize** title + abstract with TF-IDF over words and two-word phrases. The stop words are
    scikit-learn's English list plus the generic words every abstract uses ("model", "propose",
    "results", ...), so that what is left is what a paper is *about*.
-2. **Reduce** with TruncatedSVD (latent semantic analysis) and L2-normalize, so that k-means on
-   the result clusters by cosine similarity and sees synonyms that share contexts.
-3. **Cluster** with k-means. The number of themes is the one with the best cosine silhouette over
-   a range derived from the number of papers (a ``themes:`` setting overrides it). When the
-   previous build's themes are stored alongside the content (``content/themes.json``), k-means
-   starts from their centroids instead, so that adding a dump keeps existing papers where they
-   were and theme slugs survive (see ``scripts/theme_stability.py``).
+2. **Factorize** the TF-IDF matrix with non-negative matrix factorization (NMF): k topics, each a
+   non-negative mix of terms, and each paper a non-negative mix of topics. A paper's theme is its
+   strongest topic. Unlike k-means on the same vectors, which must split the papers into round
+   cells and so makes grab-bags of what is left over, a topic is a set of terms that occur
+   *together*, and a paper can lean on it without sharing its every word.
+3. **Choose k**: the number of themes is the one whose assignment has the best cosine silhouette
+   in a latent semantic (TruncatedSVD) space, over a range derived from the number of papers (a
+   ``themes:`` setting overrides it). When the previous build's themes are stored alongside the
+   content (``content/themes.json``), the factorization starts from them instead, so that adding
+   a dump keeps existing papers where they were and theme slugs survive (see
+   ``scripts/theme_stability.py``).
+   Either way the themes are then refined until a round changes nothing (``_settle``): a build's
+   themes, stored and built again, come back unchanged.
 4. **Label** each theme with class-based TF-IDF (c-TF-IDF, as BERTopic does): the terms that are
    frequent in this theme *and* rare in the others, not merely frequent.
 5. **Relate**: each paper's nearest papers by cosine similarity of their TF-IDF vectors.
@@ -26,6 +32,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,8 +40,8 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.cluster import KMeans
-from sklearn.decomposition import TruncatedSVD
+from sklearn.decomposition import NMF, TruncatedSVD, non_negative_factorization
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
@@ -173,13 +180,21 @@ class ThemeModel:
     max_label_df : float
         A single word in more than this share of all documents, and in most themes, is too broad
         to be a label term.
-    n_init : int
-        k-means restarts (from k-means++ seeds) per candidate theme count.
+    bound_share : float
+        A word is no label term of a theme when a phrase containing it is found in this share of
+        the theme's papers that have the word ("law" in "scaling law").
+    tol, max_iter : float, int
+        When the non-negative matrix factorization stops: relative improvement below ``tol``, or
+        ``max_iter`` iterations.
+    refine_iter : int
+        Iterations of the factorization in each refinement round (see ``_refine``).
+    max_rounds : int
+        Refinement rounds at most (see ``_settle``); a handful suffice.
     stickiness : float
-        With seed labels: how much closer (in cosine) another theme must be for a paper to leave
-        its previous theme.
+        In a refinement round: how much larger a share of a paper's topic weights another theme
+        must have for the paper to leave the theme it had.
     random_state : int
-        Seed of SVD and k-means: the same input gives the same themes.
+        Seed of SVD and NMF: the same input gives the same themes.
     """
 
     def __init__(
@@ -190,8 +205,12 @@ class ThemeModel:
         n_terms: int = 5,
         n_related: int = 5,
         max_label_df: float = 0.3,
-        n_init: int = 4,
-        stickiness: float = 0.2,
+        bound_share: float = 0.9,
+        tol: float = 1e-3,
+        max_iter: int = 400,
+        refine_iter: int = 10,
+        max_rounds: int = 8,
+        stickiness: float = 0.35,
         random_state: int = 0,
     ) -> None:
         self.n_themes = n_themes
@@ -200,7 +219,11 @@ class ThemeModel:
         self.n_terms = n_terms
         self.n_related = n_related
         self.max_label_df = max_label_df
-        self.n_init = n_init
+        self.bound_share = bound_share
+        self.tol = tol
+        self.max_iter = max_iter
+        self.refine_iter = refine_iter
+        self.max_rounds = max_rounds
         self.stickiness = stickiness
         self.random_state = random_state
 
@@ -208,7 +231,7 @@ class ThemeModel:
         """Learn the themes of ``documents``.
 
         ``seed_labels`` (one per document; -1 for a document not seen before) are the previous
-        build's themes: k-means starts from their centroids, so that a document keeps its theme
+        build's themes: the factorization starts from them, so that a document keeps its theme
         unless the new documents pull the theme elsewhere.
         """
         # One thread: on a few hundred rows, BLAS/OpenMP start-up and contention cost more than
@@ -235,13 +258,13 @@ class ThemeModel:
         self.seeded_ = False
         labels = self._cluster(seed_labels)
         # Themes in a canonical order (largest first, then by first document) so that numbering
-        # does not depend on k-means' internal order.
+        # does not depend on the factorization's internal order.
         sizes = Counter(labels.tolist())
         order = sorted(sizes, key=lambda c: (-sizes[c], int(np.flatnonzero(labels == c)[0])))
         remap = {old: new for new, old in enumerate(order)}
         self.labels_ = np.array([remap[c] for c in labels.tolist()], dtype=int)
         self.n_themes_ = len(order)
-        self.seed_map_ = {remap[c]: c for c in order}  # new theme -> k-means cluster (= seed index)
+        self.seed_map_ = {remap[c]: c for c in order}  # new theme -> topic (= seed index)
         self.centrality_ = self._centrality()
         self.terms_ = self._terms(terms, _surface_forms(clauses))
         self.related_ = self._related()
@@ -259,85 +282,130 @@ class ThemeModel:
         return normalize(svd.fit_transform(tfidf))
 
     def _candidate_counts(self, n: int) -> list[int]:
+        """Theme counts to try for ``n`` documents: fewer than the documents, and no more than
+        the terms (NMF finds at most as many topics as there are terms)."""
         if self.k_range is not None:
             low, high = self.k_range
         else:
             low, high = max(2, round(0.6 * math.sqrt(n))), max(2, round(math.sqrt(n)))
-        return [k for k in range(low, high + 1) if 2 <= k < n]
+        return [k for k in range(low, high + 1) if 2 <= k < n and k <= self.tfidf_.shape[1]]
 
-    def _kmeans(self, k: int, init: np.ndarray | str = "k-means++") -> np.ndarray:
-        model = KMeans(
-            n_clusters=k,
-            init=init,
-            n_init=1 if isinstance(init, np.ndarray) else self.n_init,
+    def _nmf(
+        self, k: int, init: tuple[np.ndarray, np.ndarray] | None = None, max_iter: int | None = None
+    ) -> np.ndarray:
+        """Factorize the TF-IDF matrix into ``k`` topics; returns W (documents x topics).
+        Without ``init``, NNDSVD starts it (an SVD-based start: no randomness)."""
+        model = NMF(
+            n_components=k,
+            init="custom" if init is not None else "nndsvda",
+            tol=self.tol,
+            max_iter=max_iter or self.max_iter,
             random_state=self.random_state,
         )
-        return model.fit_predict(self.embedding_)
+        # An exact fit (as many topics as distinct documents) can leave a rounding error below
+        # zero under the square root of scikit-learn's reconstruction error, which is not used.
+        with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+            # Hitting max_iter still gives a usable (and deterministic) factorization.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            if init is None:
+                w = model.fit_transform(self.tfidf_)
+            else:
+                w = model.fit_transform(self.tfidf_, W=init[0], H=init[1])
+        self.components_ = model.components_
+        return w
 
     def _cluster(self, seed_labels: Sequence[int] | None) -> np.ndarray:
-        x = self.embedding_
+        x = self.tfidf_
         n = x.shape[0]
-        if n < 3 or not np.any(x):
+        if n < 3 or x.nnz == 0:
+            self.weights_ = np.ones((n, 1))
             return np.zeros(n, dtype=int)
         if seed_labels is not None and max(seed_labels, default=-1) >= 0:
             seeds = np.asarray(seed_labels)
-            present = sorted(set(seeds[seeds >= 0].tolist()))
-            centroids = [x[seeds == s].mean(axis=0) for s in present]
             # The stored count is kept (a theme count that jumps would move papers around), but
             # grows with the content: never below the smallest count ``k_range`` would try.
-            candidates = self._candidate_counts(n)
-            k = self.n_themes or max([len(present), *candidates[:1]])
-            # More themes asked for than stored: start the new ones from the documents farthest
-            # from every stored theme (deterministic, unlike random restarts).
-            while len(centroids) < min(k, n):
-                sim = x @ normalize(np.array(centroids)).T
-                centroids.append(x[int(np.argmin(sim.max(axis=1)))])
-            centroids = centroids[: min(k, n)]
+            stored = int(seeds.max()) + 1
+            k = min(self.n_themes or max([stored, *self._candidate_counts(n)[:1]]), n, x.shape[1])
             self.seeded_ = True
-            # Cluster numbers stay seed numbers (for slug survival); a surplus number is a new theme.
-            labels = self._kmeans(len(centroids), np.array(centroids))
-            return self._stick(labels, seeds)
+            return self._settle(seeds, k)
         if self.n_themes is not None:
-            return self._kmeans(min(self.n_themes, n))
+            k = min(self.n_themes, n, x.shape[1])
+            return self._settle(_argmax(self._nmf(k)), k)
         best_k, best_labels, best_score = 1, np.zeros(n, dtype=int), -2.0
         for k in self._candidate_counts(n):
-            labels = self._kmeans(k)
+            labels = _argmax(self._nmf(k))
             if len(set(labels.tolist())) < 2:
                 continue
-            score = float(silhouette_score(x, labels, metric="cosine"))
+            # Cosine silhouette in the LSA space, where papers with synonyms are close.
+            score = float(silhouette_score(self.embedding_, labels, metric="cosine"))
             self.silhouettes_[k] = score
             if score > best_score + 1e-9:
                 best_k, best_labels, best_score = k, labels, score
         self.chosen_k_ = best_k
-        return best_labels
+        return self._settle(best_labels, best_k)
+
+    def _settle(self, labels: np.ndarray, k: int) -> np.ndarray:
+        """Refine ``labels`` (-1: no theme yet) until refining changes nothing. The themes a build
+        settles on are then the themes it settles on when seeded with them: storing a build's
+        themes and building again changes nothing."""
+        self.rounds_ = 0
+        for _ in range(self.max_rounds):
+            self.rounds_ += 1
+            refined = self._refine(labels, k)
+            if np.array_equal(refined, labels):
+                break
+            labels = refined
+        return labels
+
+    def _refine(self, seeds: np.ndarray, k: int) -> np.ndarray:
+        """One round: start the factorization from the themes ``seeds`` gives (each topic from
+        the mean TF-IDF vector of its papers, each paper's weights from those topics), let it
+        converge, and move a paper only where ``_stick`` allows."""
+        x = self.tfidf_
+        n = x.shape[0]
+        # The factorization sees the topics in a canonical order (by their first paper), so that
+        # its result does not depend on how the seeds happen to be numbered.
+        first = {int(c): i for i, c in reversed(list(enumerate(seeds.tolist()))) if 0 <= c < k}
+        order = sorted(range(k), key=lambda c: (first.get(c, n), c))
+        rows: list[np.ndarray | None] = [
+            np.asarray(x[seeds == c].mean(axis=0)).ravel() if c in first else None for c in order
+        ]
+        # A theme with no paper (more themes asked for than stored, or one emptied) starts from
+        # the document least like every other theme (deterministic, unlike random restarts).
+        for j in range(k):
+            if rows[j] is None:
+                known = normalize(np.array([r for r in rows if r is not None]))
+                rows[j] = x[int(np.argmin((x @ known.T).max(axis=1)))].toarray().ravel()
+        h = np.array(rows)
+        # Weights that best rebuild each paper from these topics (H fixed), then both refined.
+        w, _, _ = non_negative_factorization(
+            x, H=h, n_components=k, init="custom", update_H=False, tol=self.tol, max_iter=self.max_iter
+        )
+        # A few iterations only: the topics follow the papers added since, without drifting away
+        # from the themes they started as (a full run moves a third of the papers on a new dump).
+        w = self._nmf(k, (np.ascontiguousarray(w), h), max_iter=self.refine_iter)
+        # Back to the seed numbers (for slug survival); a surplus number is a new theme.
+        self.weights_ = np.empty_like(w)
+        self.weights_[:, order] = w
+        return self._stick(_argmax(self.weights_), seeds)
 
     def _stick(self, labels: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-        """Hysteresis: a paper that had a theme goes back to it unless the theme k-means moved it
-        to is closer by more than ``stickiness`` (cosine to the centroids). Adding a few papers
-        nudges every centroid a little; that alone should not move a paper back and forth."""
-        x = self.embedding_
-        k = int(labels.max()) + 1
-        centroids = np.zeros((k, x.shape[1]))
-        for c in range(k):
-            if np.any(labels == c):
-                centroids[c] = x[labels == c].mean(axis=0)
-        sim = x @ normalize(centroids).T
+        """Hysteresis: a paper that had a theme goes back to it unless the theme it now leans to
+        has a larger share of its topic weights by more than ``stickiness``. Adding a few papers
+        nudges every topic a little; that alone should not move a paper back and forth."""
+        k = self.weights_.shape[1]
+        share = normalize(self.weights_, norm="l1")
         rows = np.flatnonzero((seeds >= 0) & (seeds < k) & (labels != seeds))
         for i in rows:
-            if sim[i, labels[i]] - sim[i, seeds[i]] <= self.stickiness:
+            if share[i, labels[i]] - share[i, seeds[i]] <= self.stickiness:
                 labels[i] = seeds[i]
         return labels
 
     def _centrality(self) -> np.ndarray:
-        """Cosine similarity of each document to its theme's centroid (ranks a theme's papers)."""
-        x = self.embedding_
-        out = np.zeros(x.shape[0])
-        for c in range(self.n_themes_):
-            members = self.labels_ == c
-            centroid = x[members].mean(axis=0)
-            norm = np.linalg.norm(centroid)
-            out[members] = x[members] @ (centroid / norm) if norm else 0.0
-        return out
+        """How strongly each document belongs to its theme: its weight on the theme's topic
+        (ranks a theme's papers, most typical first)."""
+        w = self.weights_
+        return w[np.arange(len(self.labels_)), [self.seed_map_[c] for c in self.labels_]]
 
     def _terms(self, terms: list[list[str]], surfaces: dict[str, str]) -> list[list[str]]:
         """c-TF-IDF: per theme, term frequency in the theme's concatenated documents times
@@ -375,13 +443,25 @@ class ThemeModel:
             & (spread > self.n_themes_ / 2)
         )
         scores[:, broad] = 0
+        # In a theme, a word that is mostly found inside one phrase ("law" in "scaling law",
+        # "following" in "instruction following": most of the theme's papers with the word have
+        # the phrase) does not stand on its own; the phrase may.
+        column = {t: i for i, t in enumerate(vocab)}
+        pairs = np.array(
+            [(j, column[w]) for j, t in enumerate(vocab) if " " in t for w in t.split() if w in column],
+            dtype=int,
+        ).reshape(-1, 2)
+        phrase, word = pairs[:, 0], pairs[:, 1]
+        theme, pair = np.nonzero(df_class[:, phrase] >= self.bound_share * df_class[:, word])
+        scores[theme, word[pair]] = 0
         terms = []
         for c in range(self.n_themes_):
             # Ties broken by the term itself, so that the order never depends on the platform.
             ranked = sorted(
                 (i for i in np.flatnonzero(scores[c] > 0)), key=lambda i: (-scores[c, i], vocab[i])
             )
-            terms.append(_pick_terms([vocab[i] for i in ranked], self.n_terms, surfaces))
+            support = {vocab[i]: int(df_class[c, i]) for i in ranked}
+            terms.append(_pick_terms([vocab[i] for i in ranked], self.n_terms, surfaces, support))
         return terms
 
     def _related(self) -> np.ndarray:
@@ -402,6 +482,11 @@ class ThemeModel:
         return out
 
 
+def _argmax(weights: np.ndarray) -> np.ndarray:
+    """Each document's strongest topic (the first one on a tie)."""
+    return np.asarray(weights.argmax(axis=1), dtype=int)
+
+
 def _surface_forms(documents: list[list[list[tuple[str, str]]]]) -> dict[str, str]:
     """Most frequent spelling of each normalized word ("llm" -> "LLMs", "dpo" -> "DPO")."""
     seen: dict[str, Counter] = {}
@@ -415,22 +500,31 @@ def _surface_forms(documents: list[list[list[tuple[str, str]]]]) -> dict[str, st
     return {norm: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for norm, c in seen.items()}
 
 
-def _pick_terms(ranked: list[str], n: int, surfaces: dict[str, str]) -> list[str]:
+def _pick_terms(
+    ranked: list[str], n: int, surfaces: dict[str, str], support: dict[str, int] | None = None
+) -> list[str]:
     """The first ``n`` terms (in their usual spelling) that do not repeat a word of a better-ranked
-    term; a phrase replaces a better-ranked term it contains ("reward" then "reward model" gives
-    "reward model"). Hyphens count as spaces: "instruction-following" repeats "instruction"."""
-    picked: list[tuple[str, frozenset[str]]] = []
+    term; a phrase replaces better-ranked terms it contains ("reward" then "reward model" gives
+    "reward model") when it is found in at least half as many papers (``support``) as each of
+    them: "hate speech" does not replace "speech" in a theme about speech. Hyphens count as
+    spaces: "instruction-following" repeats "instruction"."""
+    support = support or {}
+    picked: list[tuple[str, frozenset[str], str]] = []  # (shown, its words, term)
     for term in ranked:
         shown = " ".join(surfaces.get(w, w) for w in term.split())
         parts = frozenset(singular(p) for p in re.split(r"[\s-]+", shown.lower()) if p)
-        clash = [i for i, (_, other) in enumerate(picked) if other & parts]
+        clash = [i for i, (_, other, _) in enumerate(picked) if other & parts]
         if not clash:
-            picked.append((shown, parts))
-        elif len(clash) == 1 and picked[clash[0]][1] < parts:
-            picked[clash[0]] = (shown, parts)
+            picked.append((shown, parts, term))
+        elif all(
+            picked[i][1] < parts and 2 * support.get(term, 0) >= support.get(picked[i][2], 0) for i in clash
+        ):
+            # "scaling" and "law" then "scaling law": the phrase takes the first one's place.
+            picked[clash[0]] = (shown, parts, term)
+            picked = [t for i, t in enumerate(picked) if i not in clash[1:]]
         if len(picked) == n:
             break
-    return [shown for shown, _ in picked]
+    return [shown for shown, _, _ in picked]
 
 
 # -- stored themes -------------------------------------------------------------------------------

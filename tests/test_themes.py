@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import shutil
@@ -14,7 +15,7 @@ from sklearn.metrics import adjusted_rand_score
 from sitegen.build import build, gather
 from sitegen.errors import Diagnostics
 from sitegen.models import Paper, Site
-from sitegen.themes import STOP_WORDS, ThemeModel, assign_themes, singular
+from sitegen.themes import STOP_WORDS, ThemeModel, analyze, assign_themes, document, singular
 
 DUMPS = sorted((CONTENT / "dumps").glob("*.txt"))
 
@@ -81,6 +82,19 @@ def test_labels_are_distinct_and_free_of_stop_words(sample_build):
         # No term repeats a word of another ("reward" and "reward model").
         seen = [singular(w) for term in terms for w in _words(term)]
         assert len(seen) == len(set(seen)), theme["label"]
+
+
+def test_labels_name_what_the_papers_are_about(sample_build):
+    """Coherence, as a reader checks it: a theme's name is found in its papers. The most typical
+    papers (listed first) have one of its first two terms in their title or abstract, and most of
+    its papers have one of its terms."""
+    result, _ = sample_build
+    for theme in result.site.themes:
+        keys = [max(analyze(term), key=len) for term in theme.label.split(" · ")]
+        found = [set(keys) & set(analyze(document(p))) for p in theme.papers]
+        top = [bool(set(keys[:2]) & f) for f in found[:3]]
+        assert sum(top) >= 2, (theme.label, [p.title for p in theme.papers[:3]])
+        assert sum(map(bool, found)) >= 0.7 * len(found), theme.label
 
 
 def test_related_papers_exclude_the_paper_itself(sample_build):
@@ -220,20 +234,18 @@ def test_model_separates_two_obvious_subjects():
 
 
 def test_model_follows_scikit_learn_conventions():
+    # __init__ stores its parameters as given and does nothing else; fit returns self and sets
+    # the learned attributes (ending in "_").
+    params = inspect.signature(ThemeModel).parameters
     model = ThemeModel(n_themes=3, random_state=7)
     assert model.__dict__ == {
-        "n_themes": 3,
-        "k_range": None,
-        "n_components": 100,
-        "n_terms": 5,
-        "n_related": 5,
-        "max_label_df": 0.3,
-        "n_init": 4,
-        "stickiness": 0.2,
-        "random_state": 7,
+        name: {"n_themes": 3, "random_state": 7}.get(name, p.default) for name, p in params.items()
     }
     assert model.fit(PROTEINS + SPEECH) is model
     assert model.n_themes_ == 3 and len(model.labels_) == 10
+    assert set(model.__dict__) - set(params) == {
+        name for name in model.__dict__ if name.endswith("_") and not name.startswith("_")
+    }
 
 
 @pytest.mark.parametrize("titles", [[], ["Only one paper"], ["One", "Two"], ["the of and", "a an"]])
@@ -244,6 +256,15 @@ def test_tiny_sites_still_get_themes(titles):
     assert all(p.theme is not None and p not in p.related for p in papers)
     assert sum(len(t.papers) for t in site.themes) == len(papers)
     assert len({t.label for t in site.themes}) == len(site.themes)
+
+
+@pytest.mark.parametrize("n_themes", [None, 6])
+def test_fewer_terms_than_themes(n_themes):
+    # 30 documents but two terms: NMF can find no more topics than there are terms.
+    docs = ["Beta."] * 15 + ["Gamma."] * 15
+    model = ThemeModel(n_themes=n_themes).fit(docs)
+    assert len(set(model.labels_[:15].tolist())) == len(set(model.labels_[15:].tolist())) == 1
+    assert model.n_themes_ <= 2
 
 
 # -- in a browser ----------------------------------------------------------------------------
