@@ -359,8 +359,8 @@ class ThemeModel:
 
     def _refine(self, seeds: np.ndarray, k: int) -> np.ndarray:
         """One round: start the factorization from the themes ``seeds`` gives (each topic from
-        the mean TF-IDF vector of its papers, each paper's weights from those topics), let it
-        converge, and move a paper only where ``_stick`` allows."""
+        the mean TF-IDF vector of its papers, each paper's weights from those topics), run it for
+        ``refine_iter`` iterations, and move a paper only where ``_stick`` allows."""
         x = self.tfidf_
         n = x.shape[0]
         # The factorization sees the topics in a canonical order (by their first paper), so that
