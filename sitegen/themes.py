@@ -308,11 +308,8 @@ class ThemeModel:
             # Hitting max_iter still gives a usable (and deterministic) factorization.
             warnings.simplefilter("ignore", ConvergenceWarning)
             if init is None:
-                w = model.fit_transform(self.tfidf_)
-            else:
-                w = model.fit_transform(self.tfidf_, W=init[0], H=init[1])
-        self.components_ = model.components_
-        return w
+                return model.fit_transform(self.tfidf_)
+            return model.fit_transform(self.tfidf_, W=init[0], H=init[1])
 
     def _cluster(self, seed_labels: Sequence[int] | None) -> np.ndarray:
         x = self.tfidf_
