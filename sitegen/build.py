@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import group, merge, reader, themes
@@ -12,6 +12,7 @@ from .errors import Diagnostics, SitegenError, display_path
 from .models import Dump, Site
 from .output import render_site
 from .pages import read_pages
+from .stages import Stages
 from .writer import write_site
 
 
@@ -22,6 +23,7 @@ class BuildResult:
     files: dict[str, bytes]
     diagnostics: Diagnostics
     seconds: float
+    stages: Stages = field(default_factory=Stages)
 
     def summary(self, out: Path | None, seconds: float | None = None) -> str:
         s = self.site
@@ -58,31 +60,43 @@ def read_dumps(content: Path, config: SiteConfig, diags: Diagnostics) -> list[Du
     return dumps
 
 
-def gather(content: Path, diags: Diagnostics, base_url: str | None = None) -> tuple[SiteConfig, Site]:
+def gather(
+    content: Path, diags: Diagnostics, base_url: str | None = None, stages: Stages | None = None
+) -> tuple[SiteConfig, Site]:
     """Read and organize all content; nothing is written."""
+    stages = stages if stages is not None else Stages()
+    with stages("read"):
+        config, dumps = _read(content, diags, base_url)
+    with stages("merge"):
+        editions = merge.build_editions(dumps, diags)
+        papers = merge.merge_papers(editions, diags)
+        archive, undated = group.group_by_month(papers)
+        site = Site(
+            papers=papers,
+            editions=list(reversed(editions)),
+            organizations=group.group_by_organization(papers),
+            archive=archive,
+            undated=undated,
+            pages=read_pages(content / "pages", diags),
+            block_count=sum(len(d.entries) for d in dumps),
+            dump_count=len(dumps),
+        )
+    with stages("themes"):
+        stored = themes.read_stored(
+            content / "themes.json", diags, display=display_path(content / "themes.json")
+        )
+        themes.assign_themes(site, n_themes=config.themes, stored=stored)
+    return config, site
+
+
+def _read(content: Path, diags: Diagnostics, base_url: str | None) -> tuple[SiteConfig, list[Dump]]:
     config = load_config(content / "site.yaml", diags, display=display_path(content / "site.yaml"))
     if base_url:
         try:
             config.base_url = check_url(base_url)
         except ValueError as exc:
             raise SitegenError(f"--base-url: {exc}") from None
-    dumps = read_dumps(content, config, diags)
-    editions = merge.build_editions(dumps, diags)
-    papers = merge.merge_papers(editions, diags)
-    archive, undated = group.group_by_month(papers)
-    site = Site(
-        papers=papers,
-        editions=list(reversed(editions)),
-        organizations=group.group_by_organization(papers),
-        archive=archive,
-        undated=undated,
-        pages=read_pages(content / "pages", diags),
-        block_count=sum(len(d.entries) for d in dumps),
-        dump_count=len(dumps),
-    )
-    stored = themes.read_stored(content / "themes.json", diags, display=display_path(content / "themes.json"))
-    themes.assign_themes(site, n_themes=config.themes, stored=stored)
-    return config, site
+    return config, read_dumps(content, config, diags)
 
 
 def build(
@@ -96,8 +110,10 @@ def build(
     """Build the site from ``content``; write it to ``out`` unless None."""
     start = time.perf_counter()
     diags = diags if diags is not None else Diagnostics()
-    config, site = gather(content, diags, base_url)
-    files = render_site(config, site, [templates] if templates else [])
+    stages = Stages()
+    config, site = gather(content, diags, base_url, stages)
+    files = render_site(config, site, [templates] if templates else [], stages)
     if out is not None:
-        write_site(files, out, protect=[content, *([templates] if templates else [])])
-    return BuildResult(config, site, files, diags, time.perf_counter() - start)
+        with stages("write"):
+            write_site(files, out, protect=[content, *([templates] if templates else [])])
+    return BuildResult(config, site, files, diags, time.perf_counter() - start, stages)

@@ -10,6 +10,7 @@ from .models import Site
 from .render import Renderer, builtin_templates, dump_json, paper_record
 from .search import search_files
 from .sitemap import robots_txt, sitemap_xml
+from .stages import Stages
 from .themes import themes_in, themes_record
 
 
@@ -26,8 +27,22 @@ def static_files(template_dirs: list[Path]) -> dict[str, bytes]:
     return files
 
 
-def render_site(config: SiteConfig, site: Site, template_dirs: list[Path]) -> dict[str, bytes]:
+def render_site(
+    config: SiteConfig, site: Site, template_dirs: list[Path], stages: Stages | None = None
+) -> dict[str, bytes]:
     """Every file of the site, by site-relative path."""
+    stages = stages if stages is not None else Stages()
+    with stages("render"):
+        files = render_pages(config, site, template_dirs)
+    with stages("search"):
+        files.update(search_files(site.papers))
+    with stages("feeds"):
+        files.update(render_feeds(config, site))
+    return files
+
+
+def render_pages(config: SiteConfig, site: Site, template_dirs: list[Path]) -> dict[str, bytes]:
+    """The HTML pages, static assets, sitemap and data files."""
     r = Renderer(config, site, template_dirs)
     files: dict[str, bytes] = static_files(template_dirs)
 
@@ -72,6 +87,4 @@ def render_site(config: SiteConfig, site: Site, template_dirs: list[Path]) -> di
     files["robots.txt"] = robots_txt(config)
     files["data/papers.json"] = dump_json([paper_record(p) for p in site.papers])
     files["data/themes.json"] = dump_json(themes_record(site))
-    files.update(search_files(site.papers))
-    files.update(render_feeds(config, site))
     return files
