@@ -81,11 +81,8 @@ def gather(
             block_count=sum(len(d.entries) for d in dumps),
             dump_count=len(dumps),
         )
-    with stages("themes"):
-        stored = themes.read_stored(
-            content / "themes.json", diags, display=display_path(content / "themes.json")
-        )
-        themes.assign_themes(site, n_themes=config.themes, stored=stored)
+    stored = themes.read_stored(content / "themes.json", diags, display=display_path(content / "themes.json"))
+    themes.assign_themes(site, n_themes=config.themes, stored=stored, stages=stages)
     return config, site
 
 

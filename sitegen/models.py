@@ -115,7 +115,7 @@ class Paper:
 
 @dataclass(slots=True, eq=False)
 class Theme:
-    """A group of papers about one subject, found by clustering (``themes.py``)."""
+    """A group of papers about one subject, found by clustering (``themes/``)."""
 
     slug: str
     """Path segment of the theme's page; survives rebuilds where the theme does."""

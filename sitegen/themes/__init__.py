@@ -1,0 +1,58 @@
+"""Themes: group the papers by what they are about, name each group, find each paper's neighbours.
+
+The stage runs on every build, so it is small and deterministic:
+
+1. **Vectorize** title + abstract with TF-IDF over words and two-word phrases. The stop words are
+   scikit-learn's English list plus the generic words every abstract uses ("model", "propose",
+   "results", ...), so that what is left is what a paper is *about*.
+2. **Factorize** the TF-IDF matrix with non-negative matrix factorization (NMF): k topics, each a
+   non-negative mix of terms, and each paper a non-negative mix of topics. A paper's theme is its
+   strongest topic. Unlike k-means on the same vectors, which must split the papers into round
+   cells and so makes grab-bags of what is left over, a topic is a set of terms that occur
+   *together*, and a paper can lean on it without sharing its every word.
+3. **Choose k**: the number of themes is the one whose assignment has the best cosine silhouette
+   in a latent semantic (TruncatedSVD) space, over a range derived from the number of papers (a
+   ``themes:`` setting overrides it). Past ``max_full`` papers the count is chosen on a sample and
+   the papers are first split into areas, each clustered alone (``areas.py``), so that the cost
+   stays about linear in the number of papers. When the previous build's themes are stored alongside the
+   content (``content/themes.json``), the factorization starts from them instead, so that adding
+   a dump keeps existing papers where they were and theme slugs survive (see
+   ``scripts/theme_stability.py``).
+   Either way the themes are then refined until a round changes nothing (``_settle``): a build's
+   themes, stored and built again, come back unchanged.
+4. **Label** each theme with class-based TF-IDF (c-TF-IDF, as BERTopic does): the terms that are
+   frequent in this theme *and* rare in the others, not merely frequent.
+5. **Relate**: each paper's nearest papers by cosine similarity of their TF-IDF vectors, in
+   blocks, within its area (``related.py``).
+
+The modules, in the order the stage runs them: ``terms`` (text to terms), ``model``
+(``ThemeModel``, a scikit-learn style estimator: ``__init__`` stores parameters, ``fit`` does the
+work and returns ``self``, learned attributes end in ``_``), ``areas`` (the cost at scale),
+``labels`` (c-TF-IDF), ``related``, ``stored`` (``content/themes.json``) and ``stage``
+(``assign_themes``, the build stage that turns the model's output into ``Theme`` records).
+"""
+
+from .labels import class_terms, label_of, pick_terms
+from .model import ThemeModel
+from .stage import assign_themes, themes_in
+from .stored import StoredTheme, read_stored, themes_record
+from .terms import GENERIC_WORDS, STOP_WORDS, analyze, document, singular, terms_of, words
+
+__all__ = [
+    "GENERIC_WORDS",
+    "STOP_WORDS",
+    "StoredTheme",
+    "ThemeModel",
+    "analyze",
+    "assign_themes",
+    "class_terms",
+    "document",
+    "label_of",
+    "pick_terms",
+    "read_stored",
+    "singular",
+    "terms_of",
+    "themes_in",
+    "themes_record",
+    "words",
+]

@@ -1,0 +1,155 @@
+"""Areas: how the themes of many documents are found at a cost about linear in their number.
+
+A factorization into k topics costs about (documents x k) per iteration, and k grows like
+sqrt(documents): on all of 20,000 papers at once that is minutes. So past ``max_full`` documents:
+
+1. the documents are split into a few *areas*: topics learned on a fixed-size sample (the
+   documents of lowest hash, which adding documents changes little), then every document's
+   weights on them with the topics fixed, and its strongest one is its area;
+2. each area gets its share of the k themes (by its size) and is clustered on its own, the way a
+   small site is (``ThemeModel._flat``); an area still too large is split again.
+
+Stored themes go where most of their papers are, and seed that area's clustering, so that adding a
+dump keeps old papers in their themes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import sparse
+
+if TYPE_CHECKING:
+    from .model import ThemeModel
+
+#: Iterations of the multiplicative update that gives every document its area weights.
+WEIGHT_ITER = 50
+
+
+def hash_ranks(documents: Sequence[str]) -> np.ndarray:
+    """Each document's rank by a hash of its text: a sample of the lowest ranks is the same
+    sample, but for the documents added since, however the documents are ordered."""
+    keys = [hashlib.blake2b(doc.encode("utf-8"), digest_size=8).digest() for doc in documents]
+    order = sorted(range(len(keys)), key=lambda i: (keys[i], i))
+    ranks = np.empty(len(keys), dtype=int)
+    ranks[order] = np.arange(len(keys))
+    return ranks
+
+
+def sample_of(rows: np.ndarray, ranks: np.ndarray, size: int) -> np.ndarray:
+    """The ``size`` rows of lowest hash rank, in row order."""
+    if len(rows) <= size:
+        return rows
+    return np.sort(rows[np.argsort(ranks[rows], kind="stable")[:size]])
+
+
+class _Numbers:
+    """Theme numbers for new themes: above every seed, each taken once."""
+
+    def __init__(self, start: int) -> None:
+        self.next = start
+
+    def take(self, count: int) -> int:
+        first, self.next = self.next, self.next + count
+        return first
+
+
+def split(
+    model: ThemeModel, rows: np.ndarray, k: int, seeds: np.ndarray | None, numbers: _Numbers | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """About ``k`` themes for ``rows`` of ``model.tfidf_``: (labels, centrality), one per row.
+    ``seeds`` (one per row of the whole matrix, or None) are stored theme numbers (-1: none); a
+    label is a seed number, or a new number above every seed."""
+    if numbers is None:
+        numbers = _Numbers(int(seeds.max()) + 1 if seeds is not None else 0)
+    local = seeds[rows] if seeds is not None else np.full(len(rows), -1)
+    return _split(model, rows, k, local, numbers, top=True)
+
+
+def _split(
+    model: ThemeModel, rows: np.ndarray, k: int, seeds: np.ndarray, numbers: _Numbers, top: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    n = len(rows)
+    if n <= model.max_full or k <= model.themes_per_area:
+        return _leaf(model, rows, k, seeds, numbers)
+    n_areas = max(2, math.ceil(k / model.themes_per_area))
+    area = _areas(model, rows, n_areas)
+    counts = np.bincount(area, minlength=n_areas)
+    if counts.max() == n:  # nothing to split by: the documents are too much alike
+        return _leaf(model, rows, k, seeds, numbers)
+    if top:
+        model.areas_[rows] = area
+    # A stored theme goes to the area that holds most of its papers (the first one on a tie);
+    # in the others its papers start unseeded.
+    home: dict[int, int] = {}
+    seeded = seeds >= 0
+    if seeded.any():
+        pairs = np.unique(np.stack([seeds[seeded], area[seeded]]), axis=1, return_counts=True)
+        best: dict[int, tuple[int, int]] = {}
+        for (s, a), c in zip(pairs[0].T.tolist(), pairs[1].tolist(), strict=True):
+            if s not in best or c > best[s][0]:
+                best[s] = (c, a)
+        home = {s: a for s, (_, a) in best.items()}
+    labels = np.empty(n, dtype=int)
+    centrality = np.empty(n)
+    for a in range(n_areas):
+        members = np.flatnonzero(area == a)
+        if not members.size:
+            continue
+        sub = seeds[members].copy()
+        for i, s in enumerate(sub.tolist()):
+            if s >= 0 and home[s] != a:
+                sub[i] = -1
+        k_area = max(1, round(k * len(members) / n))
+        labels[members], centrality[members] = _split(model, rows[members], k_area, sub, numbers)
+    return labels, centrality
+
+
+def _columns(x: sparse.csr_matrix) -> sparse.csr_matrix:
+    """``x`` without its empty columns (terms no row has cost time and change nothing)."""
+    used = np.unique(x.indices)
+    return x[:, used]
+
+
+def _leaf(
+    model: ThemeModel, rows: np.ndarray, k: int, seeds: np.ndarray, numbers: _Numbers
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster ``rows`` whole, seeded by the stored themes homed here (renumbered 0..h-1)."""
+    x = _columns(model.tfidf_[rows])
+    stored = sorted(set(seeds[seeds >= 0].tolist()))
+    if stored:
+        local = {s: i for i, s in enumerate(stored)}
+        renumbered = np.array([local.get(s, -1) for s in seeds.tolist()], dtype=int)
+        labels, centrality = model._flat(x, model.embedding_[rows], renumbered, max(k, len(stored)))
+        first_new = numbers.take(max(0, int(labels.max(initial=-1)) + 1 - len(stored)))
+        out = np.array(
+            [stored[c] if c < len(stored) else first_new + c - len(stored) for c in labels.tolist()],
+            dtype=int,
+        )
+        return out, centrality
+    labels, centrality = model._flat(x, model.embedding_[rows], None, k)
+    return labels + numbers.take(int(labels.max(initial=0)) + 1), centrality
+
+
+def _areas(model: ThemeModel, rows: np.ndarray, n_areas: int) -> np.ndarray:
+    """Each row's area: its strongest of ``n_areas`` topics learned on a sample of the rows."""
+    sample = sample_of(rows, model.hash_rank_, model.max_full)
+    xs = model.tfidf_[sample]
+    used = np.unique(xs.indices)
+    _, h = model._nmf_model(xs[:, used], min(n_areas, len(used), len(sample)))
+    return np.asarray(weights(model.tfidf_[rows][:, used], h).argmax(axis=1), dtype=int)
+
+
+def weights(x: sparse.csr_matrix, h: np.ndarray, iterations: int = WEIGHT_ITER) -> np.ndarray:
+    """Non-negative weights W with ``x`` ~ W h, h fixed: multiplicative updates from the
+    least-squares start. x h^T is computed once, so each iteration costs rows x topics^2."""
+    xht = np.asarray(x @ h.T)
+    hht = h @ h.T
+    w = np.maximum(xht @ np.linalg.pinv(hht), 1e-9)
+    for _ in range(iterations):
+        w *= xht / np.maximum(w @ hht, 1e-12)
+    return w

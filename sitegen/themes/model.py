@@ -1,0 +1,391 @@
+"""``ThemeModel``: cluster documents into themes, label them, relate each to its nearest.
+
+A scikit-learn style estimator: ``__init__`` stores parameters, ``fit`` does the work and returns
+``self``, learned attributes end in ``_``.
+
+Up to ``max_full`` documents, every step sees every document (``_flat``). Past it, the cost must
+stay about linear in the number of documents, so the steps that are not (a factorization whose
+cost grows with the number of themes times the documents, the silhouette over all pairs) run on a
+fixed-size sample or on one area at a time (``areas.py``).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+from sklearn.decomposition import NMF, TruncatedSVD, non_negative_factorization
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
+
+from ..stages import Stages
+from . import areas
+from .labels import class_terms
+from .related import nearest
+from .terms import pretokenized, surface_forms, terms_of, words
+
+#: Candidate theme counts tried at most when the count is chosen by silhouette.
+MAX_CANDIDATES = 7
+
+
+class ThemeModel:
+    """Cluster documents into themes, label them with c-TF-IDF, and relate nearest documents.
+
+    Parameters
+    ----------
+    n_themes : int or None
+        Number of themes; None chooses it by cosine silhouette over ``k_range`` (or, when
+        ``fit`` gets seed labels, keeps the seeded number).
+    k_range : (int, int) or None
+        Candidate theme counts (inclusive; at most ``MAX_CANDIDATES`` of them, evenly spread, are
+        tried); None derives it from the number of documents n: ``0.6 sqrt(n)`` to ``sqrt(n)``
+        (10 to 16 for 270 papers).
+    max_full : int
+        Up to this many documents, every step sees all of them. Past it, the theme count is
+        chosen on a sample of this size (and scaled by ``sqrt(n / max_full)``), and the documents
+        are first split into areas, each clustered on its own (see ``areas.py``).
+    themes_per_area : int
+        Past ``max_full``: about how many themes one area holds.
+    n_components : int
+        Dimensions kept by TruncatedSVD (fewer when the data has fewer).
+    n_terms : int
+        Terms kept per theme; labels use the first 2-3.
+    n_related : int
+        Nearest documents kept per document.
+    max_label_df : float
+        A single word in more than this share of all documents, and in most themes, is too broad
+        to be a label term.
+    bound_share : float
+        A word is no label term of a theme when a phrase containing it is found in this share of
+        the theme's papers that have the word ("law" in "scaling law").
+    tol, max_iter : float, int
+        When the non-negative matrix factorization stops: relative improvement below ``tol``, or
+        ``max_iter`` iterations.
+    refine_iter : int
+        Iterations of the factorization in each refinement round (see ``_refine``).
+    max_rounds : int
+        Refinement rounds at most (see ``_settle``); a handful suffice.
+    stickiness : float
+        In a refinement round: how much larger a share of a paper's topic weights another theme
+        must have for the paper to leave the theme it had.
+    random_state : int
+        Seed of SVD and NMF: the same input gives the same themes.
+    """
+
+    def __init__(
+        self,
+        n_themes: int | None = None,
+        k_range: tuple[int, int] | None = None,
+        max_full: int = 800,
+        themes_per_area: int = 8,
+        n_components: int = 100,
+        n_terms: int = 5,
+        n_related: int = 5,
+        max_label_df: float = 0.3,
+        bound_share: float = 0.9,
+        tol: float = 1e-3,
+        max_iter: int = 400,
+        refine_iter: int = 10,
+        max_rounds: int = 8,
+        stickiness: float = 0.35,
+        random_state: int = 0,
+    ) -> None:
+        self.n_themes = n_themes
+        self.k_range = k_range
+        self.max_full = max_full
+        self.themes_per_area = themes_per_area
+        self.n_components = n_components
+        self.n_terms = n_terms
+        self.n_related = n_related
+        self.max_label_df = max_label_df
+        self.bound_share = bound_share
+        self.tol = tol
+        self.max_iter = max_iter
+        self.refine_iter = refine_iter
+        self.max_rounds = max_rounds
+        self.stickiness = stickiness
+        self.random_state = random_state
+
+    def fit(
+        self,
+        documents: Sequence[str],
+        seed_labels: Sequence[int] | None = None,
+        stages: Stages | None = None,
+    ) -> ThemeModel:
+        """Learn the themes of ``documents``.
+
+        ``seed_labels`` (one per document; -1 for a document not seen before) are the previous
+        build's themes: the factorization starts from them, so that a document keeps its theme
+        unless the new documents pull the theme elsewhere. ``stages`` times the themes and the
+        related documents apart.
+        """
+        stages = stages if stages is not None else Stages()
+        # One thread: on a few hundred rows, BLAS/OpenMP start-up and contention cost more than
+        # they save (3x slower on a busy 2-core machine), and the build renders on the other core.
+        with threadpool_limits(1):
+            with stages("themes"):
+                self._fit_themes(documents, seed_labels)
+            with stages("related"):
+                k = min(self.n_related, len(documents) - 1)
+                self.related_ = nearest(self.tfidf_, self.embedding_, self.areas_, max(k, 0))
+        return self
+
+    def _fit_themes(self, documents: Sequence[str], seed_labels: Sequence[int] | None) -> None:
+        n = len(documents)
+        clauses = [words(doc) for doc in documents]
+        terms = [terms_of(c) for c in clauses]
+        # Terms in more than half of the papers say nothing about any of them; terms of a single
+        # paper cannot bring two papers together.
+        self.vectorizer_ = TfidfVectorizer(
+            analyzer=pretokenized,
+            min_df=2 if n >= 10 else 1,
+            max_df=0.5 if n >= 10 else 1.0,
+            sublinear_tf=True,
+            dtype=np.float64,
+        )
+        try:
+            self.tfidf_ = self.vectorizer_.fit_transform(terms)
+        except ValueError:  # no term at all (empty or stop-word-only documents)
+            self.vectorizer_ = None
+            self.tfidf_ = sparse.csr_matrix((n, 0))
+        # A sample that adding documents changes little: the documents of lowest hash.
+        self.hash_rank_ = areas.hash_ranks(documents)
+        self.sample_ = areas.sample_of(np.arange(n), self.hash_rank_, self.max_full)
+        self.embedding_ = self._embed(self.tfidf_, self.sample_)
+        self.silhouettes_: dict[int, float] = {}
+        self.seeded_ = False
+        self.areas_ = np.zeros(n, dtype=int)
+        labels, centrality = self._cluster(seed_labels)
+        # Themes in a canonical order (largest first, then by first document) so that numbering
+        # does not depend on the factorization's internal order.
+        sizes = Counter(labels.tolist())
+        first: dict[int, int] = {}
+        for i, c in enumerate(labels.tolist()):
+            first.setdefault(c, i)
+        order = sorted(sizes, key=lambda c: (-sizes[c], first[c]))
+        remap = {old: new for new, old in enumerate(order)}
+        self.labels_ = np.array([remap[c] for c in labels.tolist()], dtype=int)
+        self.n_themes_ = len(order)
+        self.seed_map_ = {remap[c]: c for c in order}  # new theme -> topic (= seed index)
+        self.centrality_ = centrality
+        self.terms_ = class_terms(
+            terms,
+            self.labels_,
+            self.n_themes_,
+            surface_forms(clauses),
+            self.n_terms,
+            self.max_label_df,
+            self.bound_share,
+        )
+
+    # -- stages of fit -------------------------------------------------------------------------
+
+    def _embed(self, tfidf: sparse.csr_matrix, sample: np.ndarray) -> np.ndarray:
+        """Latent semantic (TruncatedSVD) vectors of every document, learned on ``sample``."""
+        n, features = tfidf.shape
+        rows = tfidf if len(sample) == n else tfidf[sample]
+        components = min(self.n_components, features - 1, rows.shape[0] - 1)
+        if components < 2:
+            return normalize(tfidf.toarray()) if features and n <= self.max_full else np.zeros((n, 1))
+        svd = TruncatedSVD(n_components=components, algorithm="arpack", random_state=self.random_state)
+        self.svd_ = svd
+        if len(sample) == n:
+            return normalize(svd.fit_transform(tfidf))
+        svd.fit(rows)
+        return normalize(svd.transform(tfidf))
+
+    def _candidate_counts(self, n: int) -> list[int]:
+        """Theme counts to try for ``n`` documents: fewer than the documents, no more than the
+        terms (NMF finds at most as many topics as there are terms), and ``MAX_CANDIDATES`` at
+        most, evenly spread over the range (the sweep must not grow with the documents)."""
+        if self.k_range is not None:
+            low, high = self.k_range
+        else:
+            low, high = max(2, round(0.6 * math.sqrt(n))), max(2, round(math.sqrt(n)))
+        counts = [k for k in range(low, high + 1) if 2 <= k < n and k <= self.tfidf_.shape[1]]
+        if len(counts) > MAX_CANDIDATES:
+            picks = np.linspace(0, len(counts) - 1, MAX_CANDIDATES).round().astype(int)
+            counts = [counts[i] for i in sorted(set(picks.tolist()))]
+        return counts
+
+    def _cluster(self, seed_labels: Sequence[int] | None) -> tuple[np.ndarray, np.ndarray]:
+        """Each document's theme, in seed numbering (a seeded theme keeps its seed's number; a new
+        one gets a number above every seed), and its centrality (see ``_flat``)."""
+        x = self.tfidf_
+        n = x.shape[0]
+        seeds = np.asarray(seed_labels, dtype=int) if seed_labels is not None else None
+        if seeds is not None and seeds.max(initial=-1) < 0:
+            seeds = None
+        if n <= self.max_full:
+            return self._flat(x, self.embedding_, seeds, self.n_themes, sweep=True)
+        # Past max_full: the count of themes comes from the settings, the seeds, or a sweep on
+        # the sample scaled by sqrt(n / sample size) (the count grows like sqrt(n) in the range).
+        if self.n_themes is not None:
+            k = self.n_themes
+        elif seeds is not None:
+            self.seeded_ = True
+            k = max(int(seeds.max()) + 1, *self._candidate_counts(n)[:1])
+        else:
+            sample = self.sample_
+            self._flat(x[sample], self.embedding_[sample], None, None, sweep=True)
+            k = round(self.chosen_k_ * math.sqrt(n / len(sample)))
+        self.chosen_k_ = k
+        return areas.split(self, np.arange(n), k, seeds)
+
+    def _flat(
+        self,
+        x: sparse.csr_matrix,
+        embedding: np.ndarray,
+        seeds: np.ndarray | None,
+        n_themes: int | None,
+        sweep: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Themes of the rows of ``x``, each seen whole: (labels, centrality). Labels are seed
+        numbers where ``seeds`` gives them; centrality is each row's weight on its own topic (ranks
+        a theme's papers, most typical first)."""
+        n = x.shape[0]
+        if n < 3 or x.nnz == 0:
+            return np.zeros(n, dtype=int), np.ones(n)
+        if seeds is not None and seeds.max(initial=-1) >= 0:
+            # The stored count is kept (a theme count that jumps would move papers around), but
+            # grows with the content: never below the smallest count ``k_range`` would try.
+            stored = int(seeds.max()) + 1
+            k = min(n_themes or max([stored, *self._candidate_counts(n)[:1]]), n, x.shape[1])
+            self.seeded_ = True
+            return self._settle(x, seeds, k)
+        if n_themes is not None:
+            k = min(n_themes, n, x.shape[1])
+            return self._settle(x, _argmax(self._nmf(x, k)), k)
+        best_k, best_labels, best_score = 1, np.zeros(n, dtype=int), -2.0
+        for k in self._candidate_counts(n):
+            labels = _argmax(self._nmf(x, k))
+            if len(set(labels.tolist())) < 2:
+                continue
+            # Cosine silhouette in the LSA space, where papers with synonyms are close. All
+            # pairs, but of at most max_full rows: a sample past that.
+            score = float(silhouette_score(embedding, labels, metric="cosine"))
+            self.silhouettes_[k] = score
+            if score > best_score + 1e-9:
+                best_k, best_labels, best_score = k, labels, score
+        self.chosen_k_ = best_k
+        return self._settle(x, best_labels, best_k)
+
+    def _nmf(
+        self,
+        x: sparse.csr_matrix,
+        k: int,
+        init: tuple[np.ndarray, np.ndarray] | None = None,
+        max_iter: int | None = None,
+    ) -> np.ndarray:
+        """Factorize ``x`` into ``k`` topics; returns W (documents x topics). Without ``init``,
+        NNDSVD starts it (an SVD-based start: no randomness)."""
+        return self._nmf_model(x, k, init, max_iter)[0]
+
+    def _nmf_model(
+        self,
+        x: sparse.csr_matrix,
+        k: int,
+        init: tuple[np.ndarray, np.ndarray] | None = None,
+        max_iter: int | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``_nmf``, with H (topics x terms) too."""
+        model = NMF(
+            n_components=k,
+            init="custom" if init is not None else "nndsvda",
+            tol=self.tol,
+            max_iter=max_iter or self.max_iter,
+            random_state=self.random_state,
+        )
+        # An exact fit (as many topics as distinct documents) can leave a rounding error below
+        # zero under the square root of scikit-learn's reconstruction error, which is not used.
+        with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+            # Hitting max_iter still gives a usable (and deterministic) factorization.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            if init is None:
+                w = model.fit_transform(x)
+            else:
+                w = model.fit_transform(x, W=init[0], H=init[1])
+        return w, model.components_
+
+    def _weights(self, x: sparse.csr_matrix, h: np.ndarray) -> np.ndarray:
+        """The weights that best rebuild each row of ``x`` from the topics ``h`` (h fixed)."""
+        with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            w, _, _ = non_negative_factorization(
+                x,
+                H=h,
+                n_components=h.shape[0],
+                init="custom",
+                update_H=False,
+                tol=self.tol,
+                max_iter=self.max_iter,
+            )
+        return w
+
+    def _settle(self, x: sparse.csr_matrix, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Refine ``labels`` (-1: no theme yet) until refining changes nothing. The themes a build
+        settles on are then the themes it settles on when seeded with them: storing a build's
+        themes and building again changes nothing."""
+        self.rounds_ = 0
+        weights = np.ones((x.shape[0], 1))
+        for _ in range(self.max_rounds):
+            self.rounds_ += 1
+            refined, weights = self._refine(x, labels, k)
+            if np.array_equal(refined, labels):
+                break
+            labels = refined
+        return labels, weights[np.arange(len(labels)), labels]
+
+    def _refine(self, x: sparse.csr_matrix, seeds: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """One round: start the factorization from the themes ``seeds`` gives (each topic from
+        the mean TF-IDF vector of its papers, each paper's weights from those topics), run it for
+        ``refine_iter`` iterations, and move a paper only where ``_stick`` allows. Returns the
+        labels and the weights (documents x topics, in seed numbering)."""
+        n = x.shape[0]
+        # The factorization sees the topics in a canonical order (by their first paper), so that
+        # its result does not depend on how the seeds happen to be numbered.
+        first = {int(c): i for i, c in reversed(list(enumerate(seeds.tolist()))) if 0 <= c < k}
+        order = sorted(range(k), key=lambda c: (first.get(c, n), c))
+        rows: list[np.ndarray | None] = [
+            np.asarray(x[seeds == c].mean(axis=0)).ravel() if c in first else None for c in order
+        ]
+        # A theme with no paper (more themes asked for than stored, or one emptied) starts from
+        # the document least like every other theme (deterministic, unlike random restarts).
+        for j in range(k):
+            if rows[j] is None:
+                known = normalize(np.array([r for r in rows if r is not None]))
+                rows[j] = x[int(np.argmin((x @ known.T).max(axis=1)))].toarray().ravel()
+        h = np.array(rows)
+        # Weights that best rebuild each paper from these topics (H fixed), then both refined.
+        w = self._weights(x, h)
+        # A few iterations only: the topics follow the papers added since, without drifting away
+        # from the themes they started as (a full run moves a third of the papers on a new dump).
+        w = self._nmf(x, k, (np.ascontiguousarray(w), h), max_iter=self.refine_iter)
+        # Back to the seed numbers (for slug survival); a surplus number is a new theme.
+        weights = np.empty_like(w)
+        weights[:, order] = w
+        return self._stick(weights, _argmax(weights), seeds), weights
+
+    def _stick(self, weights: np.ndarray, labels: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+        """Hysteresis: a paper that had a theme goes back to it unless the theme it now leans to
+        has a larger share of its topic weights by more than ``stickiness``. Adding a few papers
+        nudges every topic a little; that alone should not move a paper back and forth."""
+        k = weights.shape[1]
+        share = normalize(weights, norm="l1")
+        rows = np.flatnonzero((seeds >= 0) & (seeds < k) & (labels != seeds))
+        for i in rows:
+            if share[i, labels[i]] - share[i, seeds[i]] <= self.stickiness:
+                labels[i] = seeds[i]
+        return labels
+
+
+def _argmax(weights: np.ndarray) -> np.ndarray:
+    """Each document's strongest topic (the first one on a tie)."""
+    return np.asarray(weights.argmax(axis=1), dtype=int)

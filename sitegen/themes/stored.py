@@ -1,0 +1,71 @@
+"""Stored themes: an earlier build's themes (``content/themes.json``), the seed of the next build."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import Diagnostics
+from ..models import Site
+
+#: A theme's slug is a path segment of its page: bounded, whatever a stored file says.
+MAX_SLUG = 80
+
+
+@dataclass(slots=True)
+class StoredTheme:
+    """A theme of an earlier build, as saved in ``content/themes.json``."""
+
+    slug: str
+    label: str
+    papers: list[str]
+    """Paper ids."""
+
+
+def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> list[StoredTheme]:
+    """The themes saved by an earlier build (a copy of its ``data/themes.json``); none if absent."""
+    shown = display or str(path)
+    if not path.is_file():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        diags.warn(shown, line, f"cannot read the stored themes ({exc}); themes are chosen afresh")
+        return []
+    stored = []
+    if isinstance(data, list):
+        for item in data:
+            if (
+                isinstance(item, dict)
+                and isinstance(item.get("slug"), str)
+                and len(item["slug"]) <= MAX_SLUG
+                and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", item["slug"])
+                and item["slug"] not in {s.slug for s in stored}
+                and isinstance(item.get("label"), str)
+                and isinstance(item.get("papers"), list)
+                and all(isinstance(p, str) for p in item["papers"])
+            ):
+                stored.append(StoredTheme(item["slug"], item["label"], list(item["papers"])))
+                continue
+            diags.warn(
+                shown,
+                None,
+                f"expected a list of {{slug, label, papers}} with distinct slugs of a-z, 0-9 and '-', "
+                f"at most {MAX_SLUG} characters; "
+                "themes are chosen afresh",
+            )
+            return []
+    else:
+        diags.warn(shown, None, "expected a list of {slug, label, papers}; themes are chosen afresh")
+    return stored
+
+
+def themes_record(site: Site) -> list[dict]:
+    """``data/themes.json`` (and, copied to ``content/themes.json``, the seed of the next build)."""
+    return [
+        {"slug": t.slug, "label": t.label, "terms": list(t.terms), "papers": [p.id for p in t.papers]}
+        for t in site.themes
+    ]
