@@ -109,7 +109,7 @@ def _split(
     return labels, centrality
 
 
-def _columns(x: sparse.csr_matrix) -> sparse.csr_matrix:
+def used_columns(x: sparse.csr_matrix) -> sparse.csr_matrix:
     """``x`` without its empty columns (terms no row has cost time and change nothing)."""
     used = np.unique(x.indices)
     return x[:, used]
@@ -119,7 +119,7 @@ def _leaf(
     model: ThemeModel, rows: np.ndarray, k: int, seeds: np.ndarray, numbers: _Numbers
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cluster ``rows`` whole, seeded by the stored themes homed here (renumbered 0..h-1)."""
-    x = _columns(model.tfidf_[rows])
+    x = used_columns(model.tfidf_[rows])
     stored = sorted(set(seeds[seeds >= 0].tolist()))
     if stored:
         local = {s: i for i, s in enumerate(stored)}

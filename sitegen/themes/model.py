@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.decomposition import NMF, TruncatedSVD, non_negative_factorization
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
@@ -29,7 +29,7 @@ from ..stages import Stages
 from . import areas
 from .labels import class_terms
 from .related import nearest
-from .terms import pretokenized, surface_forms, terms_of, words
+from .terms import analyze_all
 
 #: Candidate theme counts tried at most when the count is chosen by silhouette.
 MAX_CANDIDATES = 7
@@ -139,22 +139,8 @@ class ThemeModel:
 
     def _fit_themes(self, documents: Sequence[str], seed_labels: Sequence[int] | None) -> None:
         n = len(documents)
-        clauses = [words(doc) for doc in documents]
-        terms = [terms_of(c) for c in clauses]
-        # Terms in more than half of the papers say nothing about any of them; terms of a single
-        # paper cannot bring two papers together.
-        self.vectorizer_ = TfidfVectorizer(
-            analyzer=pretokenized,
-            min_df=2 if n >= 10 else 1,
-            max_df=0.5 if n >= 10 else 1.0,
-            sublinear_tf=True,
-            dtype=np.float64,
-        )
-        try:
-            self.tfidf_ = self.vectorizer_.fit_transform(terms)
-        except ValueError:  # no term at all (empty or stop-word-only documents)
-            self.vectorizer_ = None
-            self.tfidf_ = sparse.csr_matrix((n, 0))
+        counts, self.vocabulary_, surfaces = analyze_all(documents)
+        self.tfidf_ = self._tfidf(counts)
         # A sample that adding documents changes little: the documents of lowest hash.
         self.hash_rank_ = areas.hash_ranks(documents)
         self.sample_ = areas.sample_of(np.arange(n), self.hash_rank_, self.max_full)
@@ -176,14 +162,28 @@ class ThemeModel:
         self.seed_map_ = {remap[c]: c for c in order}  # new theme -> topic (= seed index)
         self.centrality_ = centrality
         self.terms_ = class_terms(
-            terms,
+            counts,
+            self.vocabulary_,
             self.labels_,
             self.n_themes_,
-            surface_forms(clauses),
+            surfaces,
             self.n_terms,
             self.max_label_df,
             self.bound_share,
         )
+
+    def _tfidf(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """TF-IDF of the terms in 2 papers or more and in at most half of them (a term of one
+        paper cannot bring two together; one in most papers says nothing about any); as
+        scikit-learn's ``TfidfVectorizer(min_df=2, max_df=0.5, sublinear_tf=True)`` computes it
+        (all terms under 10 papers)."""
+        n = counts.shape[0]
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        low, high = (2, 0.5 * n) if n >= 10 else (1, n)
+        kept = np.flatnonzero((df >= low) & (df <= high))
+        if not len(kept):
+            return sparse.csr_matrix((n, 0))
+        return TfidfTransformer(sublinear_tf=True).fit_transform(counts[:, kept].astype(np.float64)).tocsr()
 
     # -- stages of fit -------------------------------------------------------------------------
 
@@ -234,7 +234,7 @@ class ThemeModel:
             k = max(int(seeds.max()) + 1, *self._candidate_counts(n)[:1])
         else:
             sample = self.sample_
-            self._flat(x[sample], self.embedding_[sample], None, None, sweep=True)
+            self._flat(areas.used_columns(x[sample]), self.embedding_[sample], None, None, sweep=True)
             k = round(self.chosen_k_ * math.sqrt(n / len(sample)))
         self.chosen_k_ = k
         return areas.split(self, np.arange(n), k, seeds)

@@ -36,14 +36,19 @@ def nearest(tfidf: sparse.csr_matrix, embedding: np.ndarray, areas: np.ndarray, 
             sim = (x[block] @ xt).toarray() + LSA_WEIGHT * (e[block] @ et)
             rows = np.arange(sim.shape[0])
             sim[rows, rows + start] = -np.inf
-            for r in rows:
-                out[members[start + r], :kk] = members[_top(sim[r], kk)]
+            out[members[start + rows], :kk] = members[_top(sim, kk)]
     return out
 
 
-def _top(row: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the ``k`` largest values of ``row``, largest first, ties by position."""
-    part = np.argpartition(-row, k - 1)[:k]
-    threshold = row[part].min()
-    candidates = np.flatnonzero(row >= threshold)
-    return candidates[np.lexsort((candidates, -row[candidates]))][:k]
+def _top(sim: np.ndarray, k: int) -> np.ndarray:
+    """Per row, the positions of its ``k`` largest values, largest first, ties by position."""
+    part = np.sort(np.argpartition(-sim, k - 1, axis=1)[:, :k], axis=1)
+    values = np.take_along_axis(sim, part, axis=1)
+    # A stable sort of the positions (ascending) by value puts the lower position first on a tie.
+    top = np.take_along_axis(part, np.argsort(-values, axis=1, kind="stable"), axis=1)
+    # Where a value equal to the k-th is left out of the partition, pick the row again in full.
+    threshold = values.min(axis=1)
+    for r in np.flatnonzero((sim >= threshold[:, None]).sum(axis=1) > k):
+        candidates = np.flatnonzero(sim[r] >= threshold[r])
+        top[r] = candidates[np.lexsort((candidates, -sim[r, candidates]))][:k]
+    return top

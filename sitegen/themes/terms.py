@@ -7,9 +7,13 @@ A document's terms are its words and the two-word phrases inside a clause.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
+from collections.abc import Sequence
 
+import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from ..models import Paper
@@ -60,6 +64,9 @@ _LETTER = re.compile(r"[^\W\d_]")
 MAX_TOKEN = 64
 # Two-word phrases are only formed inside a clause, never across punctuation.
 _CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"“”]|\s[-–—]\s")
+_PHRASE = 1 << 32
+# Tokens and clause breaks in one pass: a token is group 1, a break matches with it empty.
+_PIECE = re.compile(r"([^\W_]+(?:-[^\W_]+)*)|[.,;:!?()\[\]{}\"“”]|\s[-–—]\s")
 # Plural endings that are not plurals.
 _KEEP_S = ("ss", "us", "is", "as", "os", "ys")
 
@@ -82,26 +89,32 @@ def words(text: str) -> list[list[tuple[str, str]]]:
     "pretraining" and "pre-trainings" are one term."""
     clauses = []
     for clause in _CLAUSE.split(_URL.sub(" ", text)):
-        kept = []
-        for token in _TOKEN.findall(clause):
-            if len(token) > MAX_TOKEN or not _LETTER.search(token):
-                continue
-            # A compound with a stop word in it ("prompt-based", "text-to-image") counts as its
-            # other words, so that no term of a label carries a stop word.
-            parts = token.split("-")
-            if len(parts) > 1 and any(p.lower() in STOP_WORDS for p in parts):
-                surfaces = [p for p in parts if p.lower() not in STOP_WORDS]
-            else:
-                surfaces = [token]
-            for surface in surfaces:
-                lower = surface.lower()
-                norm = singular(lower.replace("-", ""))
-                if len(norm) < 2 or lower in STOP_WORDS or norm in STOP_WORDS:
-                    continue
-                kept.append((norm, surface))
+        kept = [pair for token in _TOKEN.findall(clause) for pair in _token_words(token)]
         if kept:
             clauses.append(kept)
     return clauses
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _token_words(token: str) -> tuple[tuple[str, str], ...]:
+    """(normalized word, surface form) of one token; cached, since most tokens recur."""
+    if len(token) > MAX_TOKEN or not _LETTER.search(token):
+        return ()
+    # A compound with a stop word in it ("prompt-based", "text-to-image") counts as its other
+    # words, so that no term of a label carries a stop word.
+    parts = token.split("-")
+    if len(parts) > 1 and any(p.lower() in STOP_WORDS for p in parts):
+        surfaces = [p for p in parts if p.lower() not in STOP_WORDS]
+    else:
+        surfaces = [token]
+    kept = []
+    for surface in surfaces:
+        lower = surface.lower()
+        norm = singular(lower.replace("-", ""))
+        if len(norm) < 2 or lower in STOP_WORDS or norm in STOP_WORDS:
+            continue
+        kept.append((norm, surface))
+    return tuple(kept)
 
 
 def terms_of(clauses: list[list[tuple[str, str]]]) -> list[str]:
@@ -119,24 +132,70 @@ def analyze(text: str) -> list[str]:
     return terms_of(words(text))
 
 
-def pretokenized(terms: list[str]) -> list[str]:
-    # The vectorizers get documents already split into terms (split once, used three times).
-    return terms
+def analyze_all(texts: Sequence[str]) -> tuple[sparse.csr_matrix, list[str], dict[str, str]]:
+    """The term counts of every text (documents x terms), the terms (sorted, as scikit-learn's
+    CountVectorizer gives them) and the usual spelling of each word: ``terms_of(words(text))``
+    of every text, counted, and its words' surface forms, at once.
+
+    A build analyzes every paper, so nothing here runs in Python once per word: the words of a
+    distinct token are found once, and words and phrases are counted as integers with numpy (a
+    word is its number, a phrase (first word + 1) * 2**32 + second word)."""
+    pieces: list[str] = []
+    lengths = []
+    for text in texts:
+        found = _PIECE.findall(_URL.sub(" ", text))
+        pieces.extend(found)
+        pieces.append("")  # a document ends a clause
+        lengths.append(len(found) + 1)
+    distinct = list(dict.fromkeys(pieces))
+    token_id = {token: i for i, token in enumerate(distinct)}
+    ids = np.fromiter(map(token_id.__getitem__, pieces), dtype=np.int64, count=len(pieces))
+    # Each distinct token's words (a clause break is the word -1).
+    norm_ids: dict[str, int] = {}
+    words_of = [
+        [norm_ids.setdefault(norm, len(norm_ids)) for norm, _ in _token_words(token)] if token else [-1]
+        for token in distinct
+    ]
+    n_words = np.array([len(w) for w in words_of], dtype=np.int64)
+    flat = np.array([w for ws in words_of for w in ws], dtype=np.int64)
+    offset = np.concatenate([[0], np.cumsum(n_words)[:-1]]).astype(np.int64)
+    repeat = n_words[ids]
+    ends = np.cumsum(repeat)
+    seq = flat[
+        np.repeat(offset[ids], repeat)
+        + np.arange(ends[-1] if len(ends) else 0)
+        - np.repeat(ends - repeat, repeat)
+    ]
+    doc = np.repeat(np.repeat(np.arange(len(texts)), lengths), repeat)
+    first, second = seq[:-1], seq[1:]
+    pair = (first >= 0) & (second >= 0) & (first != second)
+    word = seq >= 0
+    keys = np.concatenate([seq[word], (first[pair] + 1) * _PHRASE + second[pair]])
+    key_doc = np.concatenate([doc[word], doc[:-1][pair]])
+    unique_keys, term = np.unique(keys, return_inverse=True)
+    cell, count = np.unique(key_doc * max(len(unique_keys), 1) + term.ravel(), return_counts=True)
+    rows, cols = np.divmod(cell, max(len(unique_keys), 1))
+    norms = sorted(norm_ids, key=norm_ids.__getitem__)
+    names = [
+        norms[k] if k < _PHRASE else f"{norms[k // _PHRASE - 1]} {norms[k % _PHRASE]}"
+        for k in unique_keys.tolist()
+    ]
+    order = sorted(range(len(names)), key=names.__getitem__)
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    matrix = sparse.csr_matrix((count, (rows, rank[cols])), shape=(len(texts), len(names)))
+    matrix.sort_indices()
+    forms: dict[str, Counter] = {}
+    for token, times in zip(distinct, np.bincount(ids, minlength=len(distinct)).tolist(), strict=True):
+        for norm, surface in _token_words(token) if token else ():
+            # Title Case comes from titles; the lower-case spelling of abstracts reads better.
+            if surface[:1].isupper() and surface[1:].islower():
+                surface = surface.lower()
+            forms.setdefault(norm, Counter())[surface] += times
+    surfaces = {norm: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for norm, c in forms.items()}
+    return matrix, [names[i] for i in order], surfaces
 
 
 def document(paper: Paper) -> str:
     """The text a paper is clustered by. The title counts twice: it is the densest summary."""
     return f"{paper.title}.\n{paper.title}.\n{paper.abstract}"
-
-
-def surface_forms(documents: list[list[list[tuple[str, str]]]]) -> dict[str, str]:
-    """Most frequent spelling of each normalized word ("llm" -> "LLMs", "dpo" -> "DPO")."""
-    seen: dict[str, Counter] = {}
-    for doc in documents:
-        for clause in doc:
-            for norm, surface in clause:
-                # Title Case comes from titles; the lower-case spelling of abstracts reads better.
-                if surface[:1].isupper() and surface[1:].islower():
-                    surface = surface.lower()
-                seen.setdefault(norm, Counter())[surface] += 1
-    return {norm: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for norm, c in seen.items()}
