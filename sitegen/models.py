@@ -124,6 +124,8 @@ class Theme:
     terms: list[str] = field(default_factory=list)
     papers: list[Paper] = field(default_factory=list, repr=False)
     """Most central first."""
+    area: int = 0
+    """The group of neighbouring themes it is clustered with (0 on a site of one area)."""
 
     @property
     def url(self) -> str:

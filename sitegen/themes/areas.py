@@ -7,7 +7,8 @@ sqrt(documents): on all of 20,000 papers at once that is minutes. So past ``max_
    documents of lowest hash, which adding documents changes little), then every document's
    weights on them with the topics fixed, and its strongest one is its area;
 2. each area gets its share of the k themes (by its size) and is clustered on its own, the way a
-   small site is (``ThemeModel._flat``); an area still too large is split again.
+   small site is (``ThemeModel._flat``); ``settle`` then refines each area to a fixed point.
+   An area holds about ``themes_per_area`` themes, so its cost does not grow with the site.
 
 Stored themes go where most of their papers are, and seed that area's clustering, so that adding a
 dump keeps old papers in their themes.
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
+from sklearn.preprocessing import normalize
 
 if TYPE_CHECKING:
     from .model import ThemeModel
@@ -104,9 +106,70 @@ def _split(
         for i, s in enumerate(sub.tolist()):
             if s >= 0 and home[s] != a:
                 sub[i] = -1
+        # Each area is clustered whole: the areas are what a seeded build settles on.
         k_area = max(1, round(k * len(members) / n))
-        labels[members], centrality[members] = _split(model, rows[members], k_area, sub, numbers)
+        labels[members], centrality[members] = _leaf(model, rows[members], k_area, sub, numbers)
     return labels, centrality
+
+
+def settle(
+    model: ThemeModel, labels: np.ndarray, extra: int = 0, known: dict[int, int] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, int]]:
+    """Refine the themes ``labels`` gives (-1: none yet) area by area: (labels, centrality, area
+    of each document, area of each theme). ``extra`` new themes are added, shared by the areas by
+    size. Areas are groups of themes here: ``known`` (theme -> area, the stored grouping) where
+    given, else themes grouped by their centroids. Each area settles to a fixed point and keeps
+    its documents, so a build seeded with its own themes and areas gets them back unchanged."""
+    x = model.tfidf_
+    n = x.shape[0]
+    numbers = _Numbers(int(labels.max(initial=-1)) + 1)
+    seeded = np.flatnonzero(labels >= 0)
+    # Themes in a canonical order (by their first document), so that the result does not depend
+    # on how they happen to be numbered.
+    themes, first = np.unique(labels[seeded], return_index=True)
+    themes = themes[np.argsort(seeded[first], kind="stable")].tolist()
+    position = {t: i for i, t in enumerate(themes)}
+    theme_of = np.array([position[s] for s in labels[seeded].tolist()], dtype=int)
+    onehot = sparse.csr_matrix((np.ones(len(seeded)), (theme_of, seeded)), shape=(len(themes), n))
+    centroids = normalize(onehot @ x)
+    theme_area = _group(model, centroids, themes, known or {}, len(themes) + extra)
+    area = np.zeros(n, dtype=int)
+    area[seeded] = theme_area[theme_of]
+    # A document with no theme yet goes to the area of the theme it is most like.
+    new = np.flatnonzero(labels < 0)
+    if len(new) and len(themes):
+        area[new] = theme_area[np.asarray((x[new] @ centroids.T).argmax(axis=1)).ravel()]
+    out = np.empty(n, dtype=int)
+    centrality = np.empty(n)
+    grouping: dict[int, int] = {}
+    for a in np.unique(area).tolist():
+        members = np.flatnonzero(area == a)
+        k = int((theme_area == a).sum()) + round(extra * len(members) / n)
+        out[members], centrality[members] = _leaf(model, members, max(k, 1), labels[members], numbers)
+        grouping.update(dict.fromkeys(out[members].tolist(), a))
+    return out, centrality, area, grouping
+
+
+def _group(
+    model: ThemeModel, centroids: sparse.csr_matrix, themes: list[int], known: dict[int, int], k: int
+) -> np.ndarray:
+    """Each theme's area: the stored one, or that of the most similar theme that has one; with
+    none stored, themes grouped by a factorization of their centroids into k / themes_per_area
+    areas (numbered in the order of their first theme)."""
+    has = np.array([t in known for t in themes], dtype=bool)
+    if has.any():
+        theme_area = np.array([known.get(t, -1) for t in themes], dtype=int)
+        if not has.all():
+            nearest = np.asarray((centroids[~has] @ centroids[has].T).argmax(axis=1)).ravel()
+            theme_area[~has] = theme_area[has][nearest]
+        return theme_area
+    n_areas = math.ceil(k / model.themes_per_area)
+    if n_areas < 2 or len(themes) <= n_areas:
+        return np.zeros(len(themes), dtype=int)
+    cols = np.unique(centroids.indices)
+    raw = np.asarray(model._nmf(centroids[:, cols], n_areas).argmax(axis=1)).ravel()
+    order = {a: i for i, a in enumerate(dict.fromkeys(raw.tolist()))}
+    return np.array([order[a] for a in raw.tolist()], dtype=int)
 
 
 def used_columns(x: sparse.csr_matrix) -> sparse.csr_matrix:

@@ -49,8 +49,11 @@ class ThemeModel:
         (10 to 16 for 270 papers).
     max_full : int
         Up to this many documents, every step sees all of them. Past it, the theme count is
-        chosen on a sample of this size (and scaled by ``sqrt(n / max_full)``), and the documents
-        are first split into areas, each clustered on its own (see ``areas.py``).
+        chosen on a sample of ``sweep_size`` documents (and scaled by ``sqrt(n / sweep_size)``),
+        and the documents are first split into areas, each clustered on its own (see
+        ``areas.py``); the topics that split them are learned on a sample of this size.
+    sweep_size : int
+        Past ``max_full``: the size of the sample the theme count is chosen on.
     themes_per_area : int
         Past ``max_full``: about how many themes one area holds.
     n_components : int
@@ -84,6 +87,7 @@ class ThemeModel:
         n_themes: int | None = None,
         k_range: tuple[int, int] | None = None,
         max_full: int = 800,
+        sweep_size: int = 400,
         themes_per_area: int = 8,
         n_components: int = 100,
         n_terms: int = 5,
@@ -100,6 +104,7 @@ class ThemeModel:
         self.n_themes = n_themes
         self.k_range = k_range
         self.max_full = max_full
+        self.sweep_size = sweep_size
         self.themes_per_area = themes_per_area
         self.n_components = n_components
         self.n_terms = n_terms
@@ -118,26 +123,30 @@ class ThemeModel:
         documents: Sequence[str],
         seed_labels: Sequence[int] | None = None,
         stages: Stages | None = None,
+        seed_areas: dict[int, int] | None = None,
     ) -> ThemeModel:
         """Learn the themes of ``documents``.
 
         ``seed_labels`` (one per document; -1 for a document not seen before) are the previous
         build's themes: the factorization starts from them, so that a document keeps its theme
-        unless the new documents pull the theme elsewhere. ``stages`` times the themes and the
-        related documents apart.
+        unless the new documents pull the theme elsewhere. ``seed_areas`` (seed -> area) is the
+        previous build's grouping of its themes into areas (``theme_areas_``), used past
+        ``max_full`` documents. ``stages`` times the themes and the related documents apart.
         """
         stages = stages if stages is not None else Stages()
         # One thread: on a few hundred rows, BLAS/OpenMP start-up and contention cost more than
         # they save (3x slower on a busy 2-core machine), and the build renders on the other core.
         with threadpool_limits(1):
             with stages("themes"):
-                self._fit_themes(documents, seed_labels)
+                self._fit_themes(documents, seed_labels, seed_areas or {})
             with stages("related"):
                 k = min(self.n_related, len(documents) - 1)
                 self.related_ = nearest(self.tfidf_, self.embedding_, self.areas_, max(k, 0))
         return self
 
-    def _fit_themes(self, documents: Sequence[str], seed_labels: Sequence[int] | None) -> None:
+    def _fit_themes(
+        self, documents: Sequence[str], seed_labels: Sequence[int] | None, seed_areas: dict[int, int]
+    ) -> None:
         n = len(documents)
         counts, self.vocabulary_, surfaces = analyze_all(documents)
         self.tfidf_ = self._tfidf(counts)
@@ -148,7 +157,7 @@ class ThemeModel:
         self.silhouettes_: dict[int, float] = {}
         self.seeded_ = False
         self.areas_ = np.zeros(n, dtype=int)
-        labels, centrality = self._cluster(seed_labels)
+        labels, centrality, grouping = self._cluster(seed_labels, seed_areas)
         # Themes in a canonical order (largest first, then by first document) so that numbering
         # does not depend on the factorization's internal order.
         sizes = Counter(labels.tolist())
@@ -160,6 +169,7 @@ class ThemeModel:
         self.labels_ = np.array([remap[c] for c in labels.tolist()], dtype=int)
         self.n_themes_ = len(order)
         self.seed_map_ = {remap[c]: c for c in order}  # new theme -> topic (= seed index)
+        self.theme_areas_ = [grouping.get(c, 0) for c in order]
         self.centrality_ = centrality
         self.terms_ = class_terms(
             counts,
@@ -215,29 +225,40 @@ class ThemeModel:
             counts = [counts[i] for i in sorted(set(picks.tolist()))]
         return counts
 
-    def _cluster(self, seed_labels: Sequence[int] | None) -> tuple[np.ndarray, np.ndarray]:
+    def _cluster(
+        self, seed_labels: Sequence[int] | None, seed_areas: dict[int, int]
+    ) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
         """Each document's theme, in seed numbering (a seeded theme keeps its seed's number; a new
-        one gets a number above every seed), and its centrality (see ``_flat``)."""
+        one gets a number above every seed), its centrality (see ``_flat``), and each theme's
+        area (all 0 up to ``max_full`` documents)."""
         x = self.tfidf_
         n = x.shape[0]
         seeds = np.asarray(seed_labels, dtype=int) if seed_labels is not None else None
         if seeds is not None and seeds.max(initial=-1) < 0:
             seeds = None
         if n <= self.max_full:
-            return self._flat(x, self.embedding_, seeds, self.n_themes, sweep=True)
+            return (*self._flat(x, self.embedding_, seeds, self.n_themes, sweep=True), {})
         # Past max_full: the count of themes comes from the settings, the seeds, or a sweep on
-        # the sample scaled by sqrt(n / sample size) (the count grows like sqrt(n) in the range).
-        if self.n_themes is not None:
-            k = self.n_themes
-        elif seeds is not None:
+        # a sample scaled by sqrt(n / sample size) (the count grows like sqrt(n) in the range).
+        if seeds is not None:
             self.seeded_ = True
-            k = max(int(seeds.max()) + 1, *self._candidate_counts(n)[:1])
+            stored = len(set(seeds[seeds >= 0].tolist()))
+            k = max(stored, self.n_themes or self._candidate_counts(n)[0])
+            labels, known = seeds, seed_areas
         else:
-            sample = self.sample_
-            self._flat(areas.used_columns(x[sample]), self.embedding_[sample], None, None, sweep=True)
-            k = round(self.chosen_k_ * math.sqrt(n / len(sample)))
+            if self.n_themes is not None:
+                k = self.n_themes
+            else:
+                sample = areas.sample_of(np.arange(n), self.hash_rank_, self.sweep_size)
+                self._flat(areas.used_columns(x[sample]), self.embedding_[sample], None, None, sweep=True)
+                k = round(self.chosen_k_ * math.sqrt(n / len(sample)))
+            # A first partition, area by area; then refined the way a seeded build refines it.
+            labels, _ = areas.split(self, np.arange(n), k, None)
+            known = dict(zip(labels.tolist(), self.areas_.tolist(), strict=True))
+            stored = len(known)
         self.chosen_k_ = k
-        return areas.split(self, np.arange(n), k, seeds)
+        labels, centrality, self.areas_, grouping = areas.settle(self, labels, max(0, k - stored), known)
+        return labels, centrality, grouping
 
     def _flat(
         self,

@@ -40,7 +40,10 @@ def assign_themes(
                 seed[i] = len(kept_stored)
             kept_stored.append(theme)
     model = ThemeModel(n_themes=n_themes, random_state=random_state).fit(
-        [document(p) for p in papers], seed_labels=seed if kept_stored else None, stages=stages
+        [document(p) for p in papers],
+        seed_labels=seed if kept_stored else None,
+        stages=stages,
+        seed_areas={i: t.area for i, t in enumerate(kept_stored) if t.area is not None},
     )
 
     # Labels: 2-3 terms; when two themes come out alike, the smaller one takes its next term.
@@ -76,7 +79,8 @@ def assign_themes(
             taken.add(slug)
 
     themes = [
-        Theme(slug=slugs[c], label=labels[c], terms=list(model.terms_[c])) for c in range(model.n_themes_)
+        Theme(slug=slugs[c], label=labels[c], terms=list(model.terms_[c]), area=model.theme_areas_[c])
+        for c in range(model.n_themes_)
     ]
     for i, paper in enumerate(papers):
         paper.theme = themes[model.labels_[i]]

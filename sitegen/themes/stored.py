@@ -22,6 +22,8 @@ class StoredTheme:
     label: str
     papers: list[str]
     """Paper ids."""
+    area: int | None = None
+    """The theme's area (``ThemeModel.theme_areas_``); None in a file from before areas."""
 
 
 def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> list[StoredTheme]:
@@ -47,8 +49,11 @@ def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> l
                 and isinstance(item.get("label"), str)
                 and isinstance(item.get("papers"), list)
                 and all(isinstance(p, str) for p in item["papers"])
+                and (item.get("area") is None or (type(item["area"]) is int and item["area"] >= 0))
             ):
-                stored.append(StoredTheme(item["slug"], item["label"], list(item["papers"])))
+                stored.append(
+                    StoredTheme(item["slug"], item["label"], list(item["papers"]), item.get("area"))
+                )
                 continue
             diags.warn(
                 shown,
@@ -66,6 +71,12 @@ def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> l
 def themes_record(site: Site) -> list[dict]:
     """``data/themes.json`` (and, copied to ``content/themes.json``, the seed of the next build)."""
     return [
-        {"slug": t.slug, "label": t.label, "terms": list(t.terms), "papers": [p.id for p in t.papers]}
+        {
+            "slug": t.slug,
+            "label": t.label,
+            "terms": list(t.terms),
+            "papers": [p.id for p in t.papers],
+            "area": t.area,
+        }
         for t in site.themes
     ]
