@@ -68,6 +68,12 @@ def check_url(value: Any) -> str:
     return value if value.endswith("/") else value + "/"
 
 
+def _check_link(value: Any) -> str:
+    """An absolute http(s) URL, kept as written (a repository URL has no trailing slash)."""
+    check_url(value)
+    return value
+
+
 def _check_dates(value: Any) -> dict[str, dt.date]:
     if not isinstance(value, dict):
         raise ValueError("expected a mapping of dump file name to YYYY-MM-DD")
@@ -111,7 +117,7 @@ _CHECKS = {
     "editions": _check_dates,
     "feed_size": _check_int(1, 10_000),
     "themes": _check_int(1, 200, optional=True),
-    "source_url": lambda value: "" if value in (None, "") else check_url(value),
+    "source_url": lambda value: "" if value in (None, "") else _check_link(value),
 }
 assert set(_CHECKS) == {f.name for f in fields(SiteConfig)}
 
