@@ -44,7 +44,11 @@ def read_dumps(content: Path, config: SiteConfig, diags: Diagnostics) -> list[Du
     if not folder.is_dir():
         diags.warn(display_path(folder), None, "no dumps folder; the site has no papers")
         return dumps
-    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() == ".txt" and p.is_file()):
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
+    if not paths:
+        diags.warn(display_path(folder), None, "no dump (*.txt) in this folder; the site has no papers")
+    seen: dict[tuple, str] = {}
+    for path in paths:
         dump = reader.read_dump(
             path,
             diags,
@@ -52,12 +56,30 @@ def read_dumps(content: Path, config: SiteConfig, diags: Diagnostics) -> list[Du
             configured_date=config.editions.get(path.name),
             default_year=config.default_year,
         )
-        if dump is not None:
-            dumps.append(dump)
+        if dump is None:
+            continue
+        # The same page saved twice would be a second edition of the very same papers.
+        key = _dump_key(dump)
+        if dump.entries and key in seen:
+            diags.warn(dump.path, None, f"the same page as {seen[key]} (saved twice?); skipped")
+            continue
+        seen.setdefault(key, dump.path)
+        dumps.append(dump)
     unknown = set(config.editions) - {p.name for p in folder.iterdir()}
     for name in sorted(unknown):
         diags.warn(display_path(content / "site.yaml"), None, f"editions: no dump named {name!r}")
     return dumps
+
+
+def _dump_key(dump: Dump) -> tuple:
+    """What makes two dumps the same page: the page date and every paper block, in order."""
+    return (
+        dump.page_date,
+        tuple(
+            (e.title, e.abstract, e.organization.id if e.organization else None, e.authors, e.comments)
+            for e in dump.entries
+        ),
+    )
 
 
 def gather(

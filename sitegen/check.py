@@ -79,7 +79,8 @@ class CheckReport:
     def lines(self) -> list[str]:
         """The summary, one line per item; deterministic for the same content."""
         s = self.site
-        warnings = len(self.diagnostics)
+        warnings = len(self.diagnostics.warnings)
+        errors = len(self.diagnostics.errors)
         out = [
             f"{s.dump_count} dumps, {s.block_count} paper blocks, {len(s.papers)} distinct papers, "
             f"{_count(self.duplicates_merged, 'duplicate')} merged "
@@ -93,10 +94,11 @@ class CheckReport:
             f"year inferences: {years['inferred']} from the papers' dates, {years['default']} fell back "
             f"to default_year {self.config.default_year}"
         )
+        problems = ([_count(errors, "error")] if errors else []) + (
+            [_count(warnings, "warning")] if warnings else []
+        )
         out.append(
-            f"{_count(warnings, 'warning')}; nothing written"
-            if warnings
-            else "no problems found; nothing written"
+            f"{', '.join(problems)}; nothing written" if problems else "no problems found; nothing written"
         )
         return out
 

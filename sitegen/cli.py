@@ -83,6 +83,9 @@ def _build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     diags = Diagnostics(echo=True)
     result = build(args.content, None, templates=args.templates, base_url=args.base_url, diags=diags)
+    if diags.errors:
+        print(f"Error: {_count(len(diags.errors), 'error')}; nothing written", file=sys.stderr)
+        return 1
     if args.strict and len(diags):
         print(f"Error: {len(diags)} warning(s) with --strict; nothing written", file=sys.stderr)
         return 1
@@ -97,6 +100,8 @@ def _check(args: argparse.Namespace) -> int:
     diags = Diagnostics(echo=True)
     report = check(args.content, diags)
     print("\n".join(report.lines()))
+    if diags.errors:
+        return 1
     if args.strict and len(diags):
         print(f"Error: {len(diags)} warning(s) with --strict", file=sys.stderr)
         return 1
@@ -108,6 +113,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     server = DevServer(args.content, templates=args.templates, out=args.out, host=args.host, port=args.port)
     return server.run()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def main(argv: list[str] | None = None) -> int:

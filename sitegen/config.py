@@ -7,6 +7,7 @@ lists them all (as MkDocs does).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -37,6 +38,8 @@ class SiteConfig:
     """Number of papers in the main feed."""
     themes: int | None = None
     """Number of themes; None chooses it from the data."""
+    source_url: str = ""
+    """Where the site's source (or sitegen's) is published; the footer links it when set."""
 
     @property
     def base_path(self) -> str:
@@ -63,6 +66,12 @@ def check_url(value: Any) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"expected an absolute http(s) URL, got {value!r}")
     return value if value.endswith("/") else value + "/"
+
+
+def _check_link(value: Any) -> str:
+    """An absolute http(s) URL, kept as written (a repository URL has no trailing slash)."""
+    check_url(value)
+    return value
 
 
 def _check_dates(value: Any) -> dict[str, dt.date]:
@@ -108,6 +117,7 @@ _CHECKS = {
     "editions": _check_dates,
     "feed_size": _check_int(1, 10_000),
     "themes": _check_int(1, 200, optional=True),
+    "source_url": lambda value: "" if value in (None, "") else _check_link(value),
 }
 assert set(_CHECKS) == {f.name for f in fields(SiteConfig)}
 
@@ -128,17 +138,35 @@ def load_config(path: Path, diags: Diagnostics, display: str | None = None) -> S
         raise SitegenError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(data, dict):
         raise SitegenError(f"{shown}: expected a mapping of settings at the top level")
+    lines = _key_lines(path)
     values: dict[str, Any] = {}
     errors: list[str] = []
     for key, value in data.items():
         check = _CHECKS.get(str(key))
+        where = f"{shown}:{lines[str(key)]}" if str(key) in lines else shown
         if check is None:
-            diags.warn(shown, None, f"unknown setting {key!r} ignored")
+            close = difflib.get_close_matches(str(key), _CHECKS, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (known settings: {', '.join(_CHECKS)})"
+            diags.warn(where, None, f"unknown setting {key!r} ignored{hint}")
             continue
         try:
             values[str(key)] = check(value)
         except ValueError as exc:
-            errors.append(f"{shown}: {key}: {exc}")
+            errors.append(f"{where}: {key}: {exc}")
     if errors:
         raise SitegenError("invalid configuration:\n  " + "\n  ".join(errors))
     return SiteConfig(**values)
+
+
+def _key_lines(path: Path) -> dict[str, int]:
+    """Line of each top-level key of a YAML file, for messages. Composing builds the node tree
+    without constructing values (aliases stay references), so it costs what parsing costs."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {
+        str(key.value): key.start_mark.line + 1 for key, _ in node.value if isinstance(key, yaml.ScalarNode)
+    }

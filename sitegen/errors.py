@@ -20,6 +20,8 @@ class Diagnostic:
     path: str
     line: int | None
     message: str
+    error: bool = False
+    """An error: the build goes on reading (to report everything) but fails, exit 1, nothing written."""
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
@@ -38,6 +40,23 @@ class Diagnostics:
         self.items.append(diag)
         if self.echo:
             print(diag, file=sys.stderr)
+
+    def error(self, path: str, line: int | None, message: str) -> None:
+        """Report input the build must refuse (not a dump): the build fails after reading it all."""
+        diag = Diagnostic(path, line, message, error=True)
+        self.items.append(diag)
+        if self.echo:
+            print(diag, file=sys.stderr)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """The errors among the diagnostics."""
+        return [d for d in self.items if d.error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """The diagnostics that are not errors."""
+        return [d for d in self.items if not d.error]
 
     def __len__(self) -> int:
         return len(self.items)

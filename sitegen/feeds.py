@@ -24,7 +24,8 @@ from feedgen.feed import FeedGenerator
 
 from .config import SiteConfig
 from .models import Edition, Paper, Site, Theme
-from .text import strip_controls
+from .render import hf_search
+from .text import is_code_link, strip_controls
 
 MAIN_FEED = "feed.xml"
 ATOM_FEED = "atom.xml"
@@ -87,8 +88,64 @@ def _channel(
     return fg
 
 
+def edition_ranks(site: Site) -> dict[tuple[int, int], int]:
+    """Seconds after midnight that order the papers of one edition as its page does: the first
+    paper of an edition of n papers gets n - 1, the last 0, so a reader sorting by date shows
+    them in the page's order. Keyed by (id(edition), id(paper)); one pass over every edition."""
+    return {
+        (id(edition), id(paper)): min(len(edition.papers) - 1 - index, 86_399)
+        for edition in site.editions
+        for index, paper in enumerate(edition.papers)
+    }
+
+
+def _edition_time(paper: Paper, date: dt.date, ranks: dict[tuple[int, int], int]) -> dt.datetime:
+    """The paper's time in its (first dated) edition of ``date``: midnight plus its rank there."""
+    edition = next((e for e in paper.editions if e.date == date), None)
+    offset = ranks.get((id(edition), id(paper)), 0) if edition is not None else 0
+    return _midnight(date) + dt.timedelta(seconds=offset)
+
+
+def paper_html(config: SiteConfig, paper: Paper) -> str:
+    """A paper's item content for feed readers: its facts (date, organization, comments, theme,
+    code), the abstract, and where to read more. Every text from the dumps is escaped."""
+    facts = []
+    if paper.published:
+        facts.append(f"Published {paper.published.strftime('%b %-d, %Y')}")
+    if paper.organization is not None:
+        org = _clean(paper.organization.name) or _clean(paper.organization.id)
+        facts.append(
+            f'<a href="{escape(config.absolute(f"orgs/{paper.organization.slug}/"))}">{escape(org)}</a>'
+        )
+    if paper.authors is not None:
+        facts.append(f"{paper.authors} author{'s' if paper.authors != 1 else ''}")
+    if paper.comments is not None:
+        facts.append(f"{paper.comments} comment{'s' if paper.comments != 1 else ''}")
+    if paper.theme is not None:
+        facts.append(
+            f'theme <a href="{escape(config.absolute(paper.theme.url))}">{escape(_clean(paper.theme.label))}</a>'
+        )
+    code = next((link for link in paper.links if is_code_link(link)), None)
+    if code:
+        facts.append(f'<a href="{escape(code)}">code</a>')
+    parts = [f"<p>{' · '.join(facts)}</p>"] if facts else []
+    abstract = _clean(paper.abstract)
+    if abstract:
+        parts.append(f"<p>{escape(abstract, quote=False)}</p>")
+    parts.append(
+        f'<p><a href="{escape(config.absolute(paper.url))}">On {escape(_clean(config.title))}</a> · '
+        f'<a href="{escape(hf_search(paper))}">On Hugging Face</a></p>'
+    )
+    return "\n".join(parts)
+
+
 def _add_paper(
-    fg: FeedGenerator, config: SiteConfig, paper: Paper, fallback: dt.datetime, atom: bool
+    fg: FeedGenerator,
+    config: SiteConfig,
+    paper: Paper,
+    fallback: dt.datetime,
+    atom: bool,
+    ranks: dict[tuple[int, int], int] | None = None,
 ) -> None:
     entry: FeedEntry = fg.add_entry(order="append")
     permalink = config.absolute(paper.url)
@@ -104,10 +161,14 @@ def _add_paper(
         # An RSS description is HTML: escape the plain text once here (the XML writer escapes it
         # again), so "p<0.05 & x" reads back as itself and never as markup.
         entry.description(escape(abstract, quote=False) if abstract else _clean(paper.title))
+    # The whole item for readers that show content (content:encoded in RSS, content in Atom); the
+    # description/summary stays the plain abstract for those that show only that.
+    entry.content(paper_html(config, paper), type="html" if atom else None)
     if paper.theme is not None:
-        entry.category(
-            term=paper.theme.slug, label=_clean(paper.theme.label), scheme=config.absolute("themes/")
-        )
+        # One meaning in both formats: the theme's name (RSS shows the category's text, Atom the
+        # term unless a label is given), in the site's scheme of themes.
+        label = _clean(paper.theme.label)
+        entry.category(term=label, label=label, scheme=config.absolute("themes/"))
     if paper.organization is not None:
         org = _clean(paper.organization.name) or _clean(paper.organization.id)
         if atom:
@@ -117,9 +178,10 @@ def _add_paper(
             entry.dc.dc_creator(org)
     first = paper.first_seen
     dates = [e.date for e in paper.editions if e.date]
+    ranks = ranks if ranks is not None else {}
     if first is not None:
-        entry.published(_midnight(first))
-    entry.updated(_midnight(max(dates)) if dates else fallback)
+        entry.published(_edition_time(paper, first, ranks))
+    entry.updated(_edition_time(paper, max(dates), ranks) if dates else fallback)
 
 
 def _paper_feed(
@@ -132,11 +194,13 @@ def _paper_feed(
     page: str,
     path: str,
     atom: bool = False,
+    ranks: dict[tuple[int, int], int] | None = None,
 ) -> bytes:
     fg = _channel(config, site, title=title, description=description, page=page, path=path, atom=atom)
     fallback = build_date(site)
+    ranks = ranks if ranks is not None else edition_ranks(site)
     for paper in papers:
-        _add_paper(fg, config, paper, fallback, atom)
+        _add_paper(fg, config, paper, fallback, atom, ranks)
     return fg.atom_str(pretty=True) if atom else fg.rss_str(pretty=True)
 
 
@@ -177,10 +241,12 @@ def _editions_feed(config: SiteConfig, site: Site) -> bytes:
 def render_feeds(config: SiteConfig, site: Site) -> dict[str, bytes]:
     """Every feed of the site, by site-relative path."""
     newest = site.papers[: config.feed_size]
+    ranks = edition_ranks(site)  # once for every feed: each theme's feed would repeat the pass
     main = {
         "title": config.title,
         "description": config.description,
         "page": "",
+        "ranks": ranks,
     }
     files = {
         MAIN_FEED: _paper_feed(config, site, newest, path=MAIN_FEED, **main),
@@ -196,5 +262,6 @@ def render_feeds(config: SiteConfig, site: Site) -> dict[str, bytes]:
             description=f"The newest papers about {theme.label} in {config.title}.",
             page=theme.url,
             path=theme_feed(theme),
+            ranks=ranks,
         )
     return files

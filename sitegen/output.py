@@ -50,7 +50,14 @@ def render_pages(config: SiteConfig, site: Site, template_dirs: list[Path]) -> d
         files[url + "index.html"] = r.render(template, url, **context)
 
     latest = site.editions[0] if site.editions else None
-    page("", "index.html", edition=latest, earlier=site.editions[1:], title=None)
+    page(
+        "",
+        "index.html",
+        edition=latest,
+        earlier=site.editions[1:],
+        edition_themes=themes_in(latest.papers) if latest else [],
+        title=None,
+    )
     page("editions/", "editions.html", editions=site.editions, title="Editions")
     for edition in site.editions:
         page(

@@ -13,6 +13,7 @@ from .models import Page
 from .text import slugify
 
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
+_OPENS_FRONT = re.compile(r"\A---[ \t]*\r?\n")
 RESERVED = {"papers", "editions", "archive", "orgs", "themes", "search", "data", "static", "feed"}
 
 
@@ -46,6 +47,11 @@ def read_pages(folder: Path, diags: Diagnostics) -> list[Page]:
                 loaded = {}
             meta = loaded if isinstance(loaded, dict) else {}
             body = text[match.end() :]
+        elif _OPENS_FRONT.match(text):
+            # Without its closing line the whole page would be read as front matter or, as before,
+            # published with the raw settings on top: neither is what the author meant.
+            diags.warn(shown, 1, "front matter opened by '---' is never closed by a '---' line; page skipped")
+            continue
         slug = slugify(str(meta.get("slug") or path.stem)) or "page"
         if slug in taken:
             diags.warn(shown, None, f"another page already has the slug {slug!r}; skipped")

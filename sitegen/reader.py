@@ -97,6 +97,8 @@ class _Parsed:
     page_date: tuple[int, int] | None = None
     page_year: int | None = None
     page_line: int | None = None
+    has_header: bool = False
+    """A line of the page's boilerplate ("Daily Papers", "Subscribe", ...) opens the text."""
     entries: list[PaperEntry] = field(default_factory=list)
     raw_dates: list[RawDate | None] = field(default_factory=list)
 
@@ -225,6 +227,8 @@ class _BlockParser:
 
     def parse(self) -> _Parsed:
         self.header()
+        if not self.result.has_header and self.result.page_date is None:
+            return self.result  # not a dump: reading its lines as papers would only make noise
         while (item := self.peek()) is not None:
             if item.kind in (Kind.TEXT, Kind.HEADING):
                 self.block()
@@ -254,6 +258,8 @@ class _BlockParser:
         limit = min(len(self.items), 12)
         for index in range(limit):
             item = self.items[index]
+            if _boilerplate(item.text):
+                self.result.has_header = True
             if item.kind is Kind.DATE and item.match and not item.match["count"]:
                 raw = _raw_date(item)
                 if raw and _valid(2000, raw.month, raw.day):
@@ -262,15 +268,17 @@ class _BlockParser:
                     self.result.page_line = item.line
                     self.i = index + 1
                     return
-            if item.text.lower() not in BOILERPLATE and (
+            if not _boilerplate(item.text) and (
                 item.kind is not Kind.TEXT or _abstract_like(item.text) or len(item.text) > 80
             ):
                 break
         # No page date: skip only the known boilerplate.
-        while (item := self.peek()) is not None and item.text.lower() in BOILERPLATE:
+        while (item := self.peek()) is not None and _boilerplate(item.text):
+            self.result.has_header = True
             self.i += 1
-        first = self.peek()
-        self.warn(first.line if first else 1, "no page date (such as 'Dec 24') before the papers")
+        if self.result.has_header:
+            first = self.peek()
+            self.warn(first.line if first else 1, "no page date (such as 'Dec 24') before the papers")
 
     def starts_block(self, offset: int) -> bool:
         """Whether the TEXT item at ``offset`` is better read as the title of a new block."""
@@ -359,6 +367,12 @@ class _BlockParser:
             self.warn(item.line, f"not a date: {item.text!r}; date ignored")
             return None
         return raw
+
+
+def _boilerplate(text: str) -> bool:
+    """A line of the Daily Papers page's header, also as another rendering shows it
+    (``# Daily Papers``, ``**Subscribe**``, ``[Daily Papers]``)."""
+    return text.lstrip("#*_[ ").rstrip("*_] ").lower() in BOILERPLATE
 
 
 def _short(text: str, length: int = 60) -> str:
@@ -460,13 +474,24 @@ def parse_dump(
     *,
     configured_date: dt.date | None = None,
     default_year: int = 2025,
-) -> Dump:
-    """Parse the text of one dump (already decoded)."""
+) -> Dump | None:
+    """Parse the text of one dump (already decoded).
+
+    Returns None, with an error, for a text that is not a dump: neither the page's header
+    ("Daily Papers", "Subscribe", ...) nor a page date ("Dec 24") opens it. Nothing of it is read."""
     items = _items(text, path, diags)
     if not items:
         diags.warn(path, None, "empty dump: no papers")
         return Dump(path=path, name=name, page_date=None, date=None, date_source="none")
     parsed = _BlockParser(items, path, diags).parse()
+    if not parsed.has_header and parsed.page_date is None:
+        diags.error(
+            path,
+            items[0].line,
+            "not a Daily Papers dump: it opens with neither the page's header ('Daily Papers') nor "
+            "its date (such as 'Dec 24'); nothing of it is published",
+        )
+        return None
     if items and not parsed.entries:
         diags.warn(path, None, "no paper found in this dump")
     date, source = _edition_date(name, path, parsed, configured_date, default_year, diags)

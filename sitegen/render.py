@@ -34,6 +34,16 @@ def relative_root(url: str) -> str:
     return "../" * depth
 
 
+def quantity(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 paper``, ``2 papers``: a count with its noun in the right number (English)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def code_link(paper: Paper) -> str | None:
+    """The first link of the abstract that leads to a code repository, if any."""
+    return next((link for link in paper.links if is_code_link(link)), None)
+
+
 def format_date(value: dt.date | None, fmt: str = "%b %-d, %Y") -> str:
     return value.strftime(fmt) if value else ""
 
@@ -59,6 +69,8 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.env.filters["date"] = format_date
+        self.env.filters["quantity"] = quantity
+        self.env.globals["code_link"] = code_link
         self.env.filters["snippet"] = snippet
         self.env.filters["link_parts"] = split_links
         self.env.tests["code_link"] = is_code_link

@@ -102,7 +102,9 @@ def test_every_problem_is_reported_with_its_place(tmp_path):
     result = run("check", cwd=tmp_path)
     assert result.returncode == 0, result.stderr  # warnings only: the build would go on
     assert result.stderr.splitlines() == [
-        "content/site.yaml: unknown setting 'colour' ignored",
+        # Issue #16 item 4: the line of the key, and the known settings when none is close.
+        "content/site.yaml:3: unknown setting 'colour' ignored (known settings: title, description, "
+        "base_url, language, author, default_year, editions, feed_size, themes, source_url)",
         "content/dumps/2025-03-11.txt:9: not a date: 'Smarch 45'; date ignored",
         "content/dumps/empty.txt: empty dump: no papers",
         "content/site.yaml: editions: no dump named 'gone.txt'",
@@ -145,8 +147,8 @@ def test_invalid_config_is_an_error_with_every_problem(tmp_path):
     assert result.stdout == ""
     assert result.stderr == (
         "Error: invalid configuration:\n"
-        "  content/site.yaml: base_url: expected an absolute http(s) URL, got 'nope'\n"
-        "  content/site.yaml: feed_size: expected a whole number from 1 to 10000\n"
+        "  content/site.yaml:1: base_url: expected an absolute http(s) URL, got 'nope'\n"
+        "  content/site.yaml:2: feed_size: expected a whole number from 1 to 10000\n"
     )
 
 

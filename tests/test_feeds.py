@@ -248,8 +248,9 @@ def test_main_feed_categories_are_the_theme_labels(themed_site):
     entries = parse((out / MAIN_FEED).read_bytes()).entries
     assert_papers(entries, site.papers[:50], config)  # compares each category with paper.theme.label
     atom = parse((out / ATOM_FEED).read_bytes()).entries
+    # Issue #16 item 10: one meaning in RSS and Atom, the theme's label (was the slug in Atom).
     assert [(t.term, t.label) for e in atom[:3] for t in e.tags] == [
-        (p.theme.slug, p.theme.label) for p in site.papers[:3]
+        (p.theme.label, p.theme.label) for p in site.papers[:3]
     ]
 
 
