@@ -41,6 +41,10 @@ MONTHS = {
 
 #: Lines longer than this are not text a page copy produces; they are reported and skipped.
 MAX_LINE = 50_000
+#: Words longer than this are cut (with a warning). A real dump's longest are URLs of a few hundred
+#: characters; a run of 50,000 digits or dashes is not a word, and later stages (tokenizers,
+#: search) should never have to prove they stay fast on one.
+MAX_WORD = 500
 
 _DATE = re.compile(
     r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})"
@@ -49,8 +53,13 @@ _DATE = re.compile(
 _AUTHORS = re.compile(r"^[•∙●*-]\s*(?P<n>\d{1,6})\s+authors?$", re.IGNORECASE)
 _BULLET = re.compile(r"^[•∙●]")
 _DOTS = {"·", "⋅", "∙"}
-_HF_URL = re.compile(r"^<?https?://(?:www\.)?huggingface\.co/papers/(?P<id>\d{4}\.\d{4,5})(?:v\d+)?[^\s]*>?$")
-_MD_HEADING = re.compile(r"^#{1,6}\s+(?:\[(?P<linked>.+)\]\((?P<url>[^)\s]*)\)|(?P<plain>.+))$")
+# Every pattern here sees dump text, so none may backtrack more than a bounded amount per
+# character: no two adjacent quantifiers that can match the same characters. (A version suffix
+# ``(?:v\d+)?`` before ``[^\s]*`` was one; ``[^\s]*`` covers it.)
+_HF_URL = re.compile(r"^<?https?://(?:www\.)?huggingface\.co/papers/(?P<id>\d{4}\.\d{4,5})\S*$")
+# Only the heading mark here: ``[text](url)`` is cut by string search in ``_heading_title``
+# (a regex ``\[(.+)\]\((.*)\)`` backtracks quadratically on ``# [`` followed by ``](`` x n).
+_MD_HEADING = re.compile(r"^#{1,6}\s+(?P<rest>\S.*)$")
 _UPVOTES = re.compile(r"^\d{1,6}$")
 _TRUNCATED = re.compile(r"^\[?\s*content truncated\s*\]?\.?$", re.IGNORECASE)
 _FILE_DATE = re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)")
@@ -162,9 +171,20 @@ def _items(text: str, path: str, diags: Diagnostics) -> list[Item]:
         if strip_controls(raw) != raw:
             diags.warn(path, number, "control characters removed")
         line = clean_line(raw)
+        if len(line) > MAX_WORD:
+            line = _cut_long_words(line, path, number, diags)
         if line:
             items.append(_classify(number, line))
     return items
+
+
+def _cut_long_words(line: str, path: str, number: int, diags: Diagnostics) -> str:
+    words = line.split(" ")
+    longest = max(len(word) for word in words)
+    if longest <= MAX_WORD:
+        return line
+    diags.warn(path, number, f"a word of {longest:,} characters; words cut to {MAX_WORD} characters")
+    return " ".join(word if len(word) <= MAX_WORD else word[:MAX_WORD] + "…" for word in words)
 
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
@@ -183,11 +203,23 @@ def _abstract_like(text: str) -> bool:
     return len(text) >= 300 or (len(text) >= 80 and text.endswith("."))
 
 
+def _heading_link(rest: str) -> tuple[str, str | None]:
+    """``[text](url)`` as (text, url); anything else as (rest, None). The text is the longest
+    that leaves a url with no space or ')' (what the greedy regex this replaces matched)."""
+    if rest.startswith("[") and rest.endswith(")"):
+        cut = rest.rfind("](")
+        url = rest[cut + 2 : -1]
+        if cut > 1 and ")" not in url and not any(ch.isspace() for ch in url):
+            return rest[1:cut], url
+    return rest, None
+
+
 def _heading_title(item: Item) -> tuple[str, str | None]:
     assert item.match is not None
-    title = clean_line(item.match["linked"] or item.match["plain"] or "")
+    text, url = _heading_link(item.match["rest"])
+    title = clean_line(text)
     arxiv = None
-    if url := item.match["url"]:
+    if url:
         if found := re.search(r"huggingface\.co/papers/(\d{4}\.\d{4,5})", url):
             arxiv = found.group(1)
     return title, arxiv

@@ -59,16 +59,22 @@ def paper_slug(key: str, title: str, hash_length: int = 6) -> str:
 
 
 def _trim_url(url: str) -> str:
-    """Drop sentence punctuation after a URL, and closing brackets it did not open."""
-    while url:
-        last = url[-1]
+    """Drop sentence punctuation after a URL, and closing brackets it did not open.
+
+    One pass from the end with running bracket counts (re-counting after each dropped character
+    was quadratic on ``https://x/`` followed by thousands of ')')."""
+    balance = {")": url.count(")") - url.count("("), "]": url.count("]") - url.count("[")}
+    end = len(url)
+    while end:
+        last = url[end - 1]
         if last in ".,;:!?\"'":
-            url = url[:-1]
-        elif last in ")]" and url.count(last) > url.count("(" if last == ")" else "["):
-            url = url[:-1]
+            end -= 1
+        elif last in ")]" and balance[last] > 0:
+            balance[last] -= 1
+            end -= 1
         else:
             break
-    return url
+    return url[:end]
 
 
 def split_links(text: str) -> list[tuple[str, str | None]]:

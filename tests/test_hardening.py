@@ -1,0 +1,124 @@
+"""Hostile inputs (issue #17): small files that must not stall, leak, merge or crash a build.
+
+Each test crafts its input the way the adversarial review did; the whole corpus builds in seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import pytest
+
+from sitegen.build import build
+from sitegen.errors import Diagnostics
+from sitegen.pages import read_pages
+from sitegen.reader import MAX_WORD, parse_dump
+from sitegen.text import split_links
+
+HEADER = "Daily Papers\n\nDec 24\n\n"
+ABSTRACT = "We study a careful method and show that it works well on every benchmark we tried. " * 2
+
+
+def _dump(*papers: str) -> str:
+    return HEADER + "\n\n".join(papers) + "\n"
+
+
+def _paper(title: str, abstract: str = ABSTRACT, meta: str = "• 3 authors\n\n·\n\nDec 20") -> str:
+    return f"{title}\n\n{abstract.strip()}\n\n{meta}"
+
+
+def _content(tmp_path: Path, dumps: dict[str, str], pages: dict[str, str] | None = None) -> Path:
+    content = tmp_path / "content"
+    (content / "dumps").mkdir(parents=True)
+    (content / "site.yaml").write_text("title: Hostile\ndefault_year: 2025\n", encoding="utf-8")
+    for name, text in dumps.items():
+        (content / "dumps" / name).write_text(text, encoding="utf-8")
+    if pages:
+        (content / "pages").mkdir()
+        for name, text in pages.items():
+            (content / "pages" / name).write_text(text, encoding="utf-8")
+    return content
+
+
+def _parse(text: str, name: str = "2025-12-24.txt") -> tuple[list, list[str]]:
+    diags = Diagnostics()
+    dump = parse_dump(text, name, name, diags, default_year=2025)
+    return dump.entries, [str(d) for d in diags]
+
+
+# --- 1. every pattern that sees dump text runs in linear time ---------------------------------
+
+#: Each crafted line made a pattern backtrack quadratically (seconds per line) before the fix.
+QUADRATIC_LINES = {
+    "markdown heading": "# [" + "](" * 20_000,
+    "paper link": "https://huggingface.co/papers/2401.12345v" + "1" * 40_000 + " x",
+    "digits": "1" * 49_999,
+    "dashes": "-" * 49_999,
+    "punctuation inside a word": "x" + "!" * 49_000 + "x",
+    "closing brackets after a URL": "See https://example.org/a" + ")" * 40_000 + " for details.",
+}
+
+
+@pytest.mark.parametrize("line", QUADRATIC_LINES.values(), ids=QUADRATIC_LINES.keys())
+def test_crafted_lines_are_read_in_linear_time(line):
+    start = time.perf_counter()
+    entries, warnings = _parse(_dump(_paper("A Title Before The Crafted Line", line), _paper("After It")))
+    assert time.perf_counter() - start < 1.0
+    assert "After It" in [e.title for e in entries]
+
+
+def test_long_words_are_cut_with_a_warning():
+    entries, warnings = _parse(_dump(_paper("Digits", "We show " + "1" * 40_000 + " digits.")))
+    assert warnings == [f"2025-12-24.txt:7: a word of 40,000 characters; words cut to {MAX_WORD} characters"]
+    assert entries[0].abstract == "We show " + "1" * MAX_WORD + "… digits."
+
+
+def test_heading_links_read_as_before():
+    entries, _ = _parse(
+        _dump(
+            _paper("### [Linked [v2] Title](https://huggingface.co/papers/2401.12345)"),
+            _paper("## [Not a link](has space)"),
+            _paper("# Plain Heading Title"),
+        )
+    )
+    assert [(e.title, e.arxiv_id) for e in entries] == [
+        ("Linked [v2] Title", "2401.12345"),
+        ("[Not a link](has space)", None),
+        ("Plain Heading Title", None),
+    ]
+
+
+def test_url_trimming_is_linear_and_unchanged():
+    start = time.perf_counter()
+    parts = split_links("see https://x.org/a" + ")" * 200_000)
+    assert time.perf_counter() - start < 0.5
+    assert parts[1] == ("https://x.org/a", "https://x.org/a")
+    assert (
+        split_links("(https://en.wikipedia.org/wiki/A_(b)).")[1][0] == "https://en.wikipedia.org/wiki/A_(b)"
+    )
+
+
+def test_unclosed_front_matter_of_blank_lines_is_linear(tmp_path):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "about.md").write_text("---" + "\n" * 40_000 + "x", encoding="utf-8")
+    (folder / "spaces.md").write_text("---" + " \n" * 40_000 + "x", encoding="utf-8")
+    start = time.perf_counter()
+    pages = read_pages(folder, Diagnostics())
+    assert time.perf_counter() - start < 1.0
+    assert sorted(p.slug for p in pages) == ["about", "spaces"]
+
+
+def test_hostile_corpus_builds_in_seconds(tmp_path):
+    """Every crafted line in one dump (about 300 KB): the whole build stays fast."""
+    papers = [_paper(f"Crafted Paper {i}", line) for i, line in enumerate(QUADRATIC_LINES.values())]
+    papers.append(_paper("Crafted Title " + "-" * 49_000))
+    content = _content(tmp_path, {"2025-12-24.txt": _dump(*papers, _paper("The Last Paper"))})
+    start = time.perf_counter()
+    result = build(content, tmp_path / "out", diags=Diagnostics())
+    assert time.perf_counter() - start < 15.0
+    titles = {p.title for p in result.site.papers}
+    assert {f"Crafted Paper {i}" for i in range(len(QUADRATIC_LINES))} | {"The Last Paper"} <= titles
+    assert result.site.editions[0].date == dt.date(2025, 12, 24)
