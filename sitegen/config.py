@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from .errors import Diagnostics, SitegenError
+from .safe import load_yaml
 
 
 @dataclass(slots=True)
@@ -119,7 +120,7 @@ def load_config(path: Path, diags: Diagnostics, display: str | None = None) -> S
         diags.warn(shown, None, "no site.yaml; using the defaults")
         return SiteConfig()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8-sig")) or {}
     except (OSError, UnicodeDecodeError) as exc:
         raise SitegenError(f"{shown}: cannot read: {exc}") from None
     except (yaml.YAMLError, ValueError) as exc:  # PyYAML raises ValueError for dates like 2025-02-30

@@ -10,6 +10,7 @@ from markdown_it import MarkdownIt
 
 from .errors import Diagnostics, display_path
 from .models import Page
+from .safe import load_yaml
 from .text import slugify
 
 # [ \t]* rather than \s*: \s* also eats newlines, and "---" followed by thousands of blank lines
@@ -41,7 +42,7 @@ def read_pages(folder: Path, diags: Diagnostics) -> list[Page]:
         body = text
         if match := _FRONT.match(text):
             try:
-                loaded = yaml.safe_load(match.group(1)) or {}
+                loaded = load_yaml(match.group(1)) or {}
             except (yaml.YAMLError, ValueError) as exc:  # ValueError: dates like 2025-02-30
                 mark = getattr(exc, "problem_mark", None)
                 diags.warn(shown, mark.line + 2 if mark else 1, f"invalid front matter: {exc}")

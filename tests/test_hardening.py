@@ -10,11 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sitegen.build import build
-from sitegen.errors import Diagnostics
+from sitegen.errors import Diagnostics, SitegenError
 from sitegen.pages import read_pages
 from sitegen.reader import MAX_WORD, parse_dump
+from sitegen.safe import load_yaml
 from sitegen.text import split_links
 
 HEADER = "Daily Papers\n\nDec 24\n\n"
@@ -122,3 +124,43 @@ def test_hostile_corpus_builds_in_seconds(tmp_path):
     titles = {p.title for p in result.site.papers}
     assert {f"Crafted Paper {i}" for i in range(len(QUADRATIC_LINES))} | {"The Last Paper"} <= titles
     assert result.site.editions[0].date == dt.date(2025, 12, 24)
+
+
+# --- 2. YAML alias bombs -----------------------------------------------------------------------
+
+HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
+
+
+def test_alias_bomb_in_front_matter_is_refused_with_its_line(tmp_path):
+    """About 400 bytes that expand to 9**9 strings: refused, the page kept without front matter."""
+    bomb = (HOSTILE / "alias-bomb.md").read_text(encoding="utf-8")
+    content = _content(tmp_path, {"2025-12-24.txt": _dump(_paper("A Paper"))}, {"bomb.md": bomb})
+    diags = Diagnostics()
+    result = build(content, tmp_path / "out", diags=diags)
+    messages = [str(d) for d in diags if "bomb.md" in d.path]
+    assert len(messages) == 1
+    assert messages[0].startswith(f"{content / 'pages' / 'bomb.md'}:4: invalid front matter: aliases")
+    assert [p.slug for p in result.site.pages] == ["bomb"]
+    assert "The page body." in (tmp_path / "out" / "bomb" / "index.html").read_text(encoding="utf-8")
+
+
+def test_alias_bomb_in_site_yaml_is_an_error_with_its_line(tmp_path):
+    content = _content(tmp_path, {"2025-12-24.txt": _dump(_paper("A Paper"))})
+    bomb = (HOSTILE / "alias-bomb.md").read_text(encoding="utf-8").split("---")[1].lstrip("\n")
+    (content / "site.yaml").write_text(bomb.replace("title: Bomb\n", ""), encoding="utf-8")
+    with pytest.raises(SitegenError) as caught:
+        build(content, None, diags=Diagnostics())
+    assert str(caught.value).startswith(f"{content / 'site.yaml'}:2: invalid YAML: aliases (*name)")
+
+
+@pytest.mark.parametrize("text", ["a: [" * 20_000, "x: " + "- " * 20_000 + "1"])
+def test_deeply_nested_yaml_is_a_message(text):
+    with pytest.raises(yaml.YAMLError):
+        load_yaml(text)
+
+
+def test_yaml_without_aliases_loads_as_before():
+    assert load_yaml("title: T\neditions: {a.txt: 2025-01-02}\n") == {
+        "title": "T",
+        "editions": {"a.txt": dt.date(2025, 1, 2)},
+    }
