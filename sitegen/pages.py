@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 
 from .errors import Diagnostics, display_path
 from .models import Page
-from .safe import load_yaml
+from .safe import inside, load_yaml
 from .text import slugify
 
 # [ \t]* rather than \s*: \s* also eats newlines, and "---" followed by thousands of blank lines
@@ -24,8 +24,9 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True}).enable("table")
 
 
-def read_pages(folder: Path, diags: Diagnostics) -> list[Page]:
-    """Every ``*.md`` file becomes a page at ``/<slug>/``."""
+def read_pages(folder: Path, diags: Diagnostics, content: Path | None = None) -> list[Page]:
+    """Every ``*.md`` file becomes a page at ``/<slug>/``; with ``content``, only files whose real
+    path is inside it (a symlink out of it is reported and not read)."""
     md = _markdown()
     pages: list[Page] = []
     taken: set[str] = set()
@@ -33,6 +34,9 @@ def read_pages(folder: Path, diags: Diagnostics) -> list[Page]:
         return pages
     for path in sorted(folder.glob("*.md")):
         shown = display_path(path)
+        if content is not None and not inside(path, content):
+            diags.warn(shown, None, "a link to outside the content folder; not read")
+            continue
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:

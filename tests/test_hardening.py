@@ -164,3 +164,51 @@ def test_yaml_without_aliases_loads_as_before():
         "title": "T",
         "editions": {"a.txt": dt.date(2025, 1, 2)},
     }
+
+
+# --- 3. nothing outside content/ is read, symlinks included -----------------------------------
+
+
+def _site_text(out: Path) -> str:
+    return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file())
+
+
+def test_symlinks_out_of_content_are_not_read(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "config").write_text(
+        _dump(_paper("SECRET Dump Title", "AUTHORIZATION: basic SECRET-TOKEN " * 5)), encoding="utf-8"
+    )
+    (outside / "page.md").write_text("---\ntitle: SECRET page\n---\nSECRET body\n", encoding="utf-8")
+    (outside / "site.yaml").write_text("title: SECRET site\n", encoding="utf-8")
+    (outside / "themes.json").write_text('[{"slug": "secret", "label": "SECRET", "papers": []}]')
+    content = _content(tmp_path, {"2025-12-24.txt": _dump(_paper("An Honest Paper"))}, {"a.md": "# A\n"})
+    (content / "dumps" / "git.txt").symlink_to(outside / "config")
+    (content / "dumps" / "passwd.txt").symlink_to("/etc/passwd")
+    (content / "pages" / "leak.md").symlink_to(outside / "page.md")
+    (content / "site.yaml").unlink()
+    (content / "site.yaml").symlink_to(outside / "site.yaml")
+    (content / "themes.json").symlink_to(outside / "themes.json")
+    # A link that stays inside content/ is fine.
+    (content / "dumps" / "2025-12-25.txt").symlink_to(content / "dumps" / "2025-12-24.txt")
+    diags = Diagnostics()
+    result = build(content, tmp_path / "out", diags=diags)
+    refused = sorted(Path(d.path).name for d in diags if d.message.startswith("a link to outside"))
+    assert refused == ["git.txt", "leak.md", "passwd.txt", "site.yaml", "themes.json"]
+    assert [p.title for p in result.site.papers] == ["An Honest Paper"]
+    assert len(result.site.editions) == 2
+    text = _site_text(tmp_path / "out")
+    assert "SECRET" not in text and "root:x:0:0" not in text
+
+
+def test_a_dumps_folder_linked_out_of_content_is_not_read(tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "2025-12-24.txt").write_text(_dump(_paper("SECRET Elsewhere")), encoding="utf-8")
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "dumps").symlink_to(outside)
+    diags = Diagnostics()
+    result = build(content, None, diags=diags)
+    assert result.site.papers == []
+    assert any(d.message == "a link to outside the content folder; not read" for d in diags)
