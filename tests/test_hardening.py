@@ -6,6 +6,10 @@ Each test crafts its input the way the adversarial review did; the whole corpus 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,6 +22,7 @@ from sitegen.pages import read_pages
 from sitegen.reader import MAX_WORD, parse_dump
 from sitegen.safe import load_yaml
 from sitegen.text import split_links
+from sitegen.writer import MARKER, write_site
 
 HEADER = "Daily Papers\n\nDec 24\n\n"
 ABSTRACT = "We study a careful method and show that it works well on every benchmark we tried. " * 2
@@ -212,3 +217,60 @@ def test_a_dumps_folder_linked_out_of_content_is_not_read(tmp_path):
     result = build(content, None, diags=diags)
     assert result.site.papers == []
     assert any(d.message == "a link to outside the content folder; not read" for d in diags)
+
+
+# --- 4. concurrent builds into one --out --------------------------------------------------------
+
+
+def test_concurrent_writes_into_one_folder_take_turns(tmp_path):
+    out = tmp_path / "_site"
+    sites = [{f"papers/p{i}/index.html": f"site {n}".encode() for i in range(300)} for n in range(4)]
+    for site in sites:
+        site["index.html"] = b"home"
+    errors: list[BaseException] = []
+
+    def write(files):
+        try:
+            write_site(files, out)
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(site,)) for site in sites]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    written = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert written == set(sites[0]) | {MARKER}
+    assert len({(out / name).read_bytes() for name in sites[0] if name.startswith("papers/")}) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["._site.lock", "_site"]
+
+
+def test_a_second_build_waits_a_bounded_time_then_says_why(tmp_path):
+    out = tmp_path / "_site"
+    write_site({"index.html": b"first"}, out)
+    with open(tmp_path / "._site.lock", "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        start = time.perf_counter()
+        with pytest.raises(SitegenError, match="another sitegen build is writing there"):
+            write_site({"index.html": b"second"}, out, wait=0.3)
+        assert 0.3 <= time.perf_counter() - start < 2
+    write_site({"index.html": b"third"}, out, wait=0.3)
+    assert (out / "index.html").read_bytes() == b"third"
+
+
+def test_only_temporary_folders_of_dead_builds_are_removed(tmp_path):
+    out = tmp_path / "_site"
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live = tmp_path / f"._site.tmp-{sleeper.pid}-abc"
+        dead = tmp_path / "._site.tmp-999999999-abc"
+        legacy = tmp_path / "._site.tmp-k3j_x9q"
+        for folder in (live, dead, legacy):
+            folder.mkdir()
+        write_site({"index.html": b"site"}, out)
+        assert live.is_dir() and not dead.exists() and not legacy.exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
