@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 try:
     import fcntl
@@ -90,23 +91,48 @@ def output_lock(out: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
     if fcntl is None:
         yield
         return
-    with open(lock_path, "a+b") as handle:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise SitegenError(
-                        f"--out {out}: another sitegen build is writing there (it holds {lock_path}); "
-                        f"gave up after {wait:g} s: try again when it is done"
-                    ) from None
-                time.sleep(0.05)
+    deadline = time.monotonic() + wait
+    while True:
+        handle = open(lock_path, "a+b")  # noqa: SIM115 - closed below, after the unlock
         try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            _acquire(handle, deadline, out, lock_path, wait)
+            # The holder before us removed the file when done: a lock on that unlinked file
+            # excludes nobody, so lock the file that is there now.
+            if _same_file(handle, lock_path):
+                break
+        except BaseException:
+            handle.close()
+            raise
+        handle.close()
+    try:
+        yield
+    finally:
+        # Removed while still held, so no lock file is left beside the site.
+        lock_path.unlink(missing_ok=True)
+        handle.close()
+
+
+def _acquire(handle: BinaryIO, deadline: float, out: Path, lock_path: Path, wait: float) -> None:
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise SitegenError(
+                    f"--out {out}: another sitegen build is writing there (it holds {lock_path}); "
+                    f"gave up after {wait:g} s: try again when it is done"
+                ) from None
+            time.sleep(0.05)
+
+
+def _same_file(handle: BinaryIO, path: Path) -> bool:
+    try:
+        on_disk = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(handle.fileno())
+    return (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino)
 
 
 #: Written into every built site: only a folder holding it is ever replaced by a build.

@@ -6,7 +6,6 @@ Each test crafts its input the way the adversarial review did; the whole corpus 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import subprocess
 import sys
 import threading
@@ -22,7 +21,7 @@ from sitegen.pages import read_pages
 from sitegen.reader import MAX_WORD, parse_dump
 from sitegen.safe import load_yaml
 from sitegen.text import split_links
-from sitegen.writer import MARKER, write_site
+from sitegen.writer import MARKER, output_lock, write_site
 
 HEADER = "Daily Papers\n\nDec 24\n\n"
 ABSTRACT = "We study a careful method and show that it works well on every benchmark we tried. " * 2
@@ -244,14 +243,13 @@ def test_concurrent_writes_into_one_folder_take_turns(tmp_path):
     written = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert written == set(sites[0]) | {MARKER}
     assert len({(out / name).read_bytes() for name in sites[0] if name.startswith("papers/")}) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["._site.lock", "_site"]
+    assert [p.name for p in tmp_path.iterdir()] == ["_site"]  # no lock file or temporary folder left
 
 
 def test_a_second_build_waits_a_bounded_time_then_says_why(tmp_path):
     out = tmp_path / "_site"
     write_site({"index.html": b"first"}, out)
-    with open(tmp_path / "._site.lock", "a+b") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
+    with output_lock(out):
         start = time.perf_counter()
         with pytest.raises(SitegenError, match="another sitegen build is writing there"):
             write_site({"index.html": b"second"}, out, wait=0.3)
