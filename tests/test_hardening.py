@@ -6,6 +6,7 @@ Each test crafts its input the way the adversarial review did; the whole corpus 
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import subprocess
 import sys
 import threading
@@ -20,6 +21,7 @@ from sitegen.errors import Diagnostics, SitegenError
 from sitegen.pages import read_pages
 from sitegen.reader import MAX_WORD, parse_dump
 from sitegen.safe import load_yaml
+from sitegen.serve import DevServer, allowed_hosts, host_allowed
 from sitegen.text import split_links
 from sitegen.writer import MARKER, output_lock, write_site
 
@@ -272,3 +274,58 @@ def test_only_temporary_folders_of_dead_builds_are_removed(tmp_path):
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+# --- 11. sitegen serve answers only to the host it bound (DNS rebinding) ----------------------
+
+
+def _get_with_host(port: int, host: str | None) -> int:
+    header = f"Host: {host}\r\n" if host is not None else ""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(f"GET / HTTP/1.1\r\n{header}Connection: close\r\n\r\n".encode("latin-1"))
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return int(data.split()[1])
+
+
+def test_serve_refuses_other_host_names(tmp_path):
+    content = _content(tmp_path, {"2025-12-24.txt": _dump(_paper("A Paper"))})
+    with DevServer(content, out=tmp_path / "site", port=0, log=lambda message: None) as server:
+        port = int(server.url.rsplit(":", 1)[1].strip("/"))
+        statuses = {
+            host: _get_with_host(port, host)
+            for host in (
+                f"127.0.0.1:{port}",
+                f"localhost:{port}",
+                f"[::1]:{port}",
+                "127.0.0.1",
+                None,
+                f"evil.example:{port}",
+                f"127.0.0.1.evil.example:{port}",
+                "localhost.evil.example",
+                "",
+                f"user@evil.example:{port}",
+            )
+        }
+    assert statuses == {
+        f"127.0.0.1:{port}": 200,
+        f"localhost:{port}": 200,
+        f"[::1]:{port}": 200,
+        "127.0.0.1": 200,
+        None: 200,
+        f"evil.example:{port}": 421,
+        f"127.0.0.1.evil.example:{port}": 421,
+        "localhost.evil.example": 421,
+        "": 421,
+        f"user@evil.example:{port}": 421,
+    }
+
+
+def test_a_server_bound_to_every_interface_answers_to_addresses_and_its_own_name():
+    allowed = allowed_hosts("0.0.0.0")
+    assert host_allowed("192.168.1.20:8000", allowed)
+    assert host_allowed(f"{socket.gethostname()}:8000", allowed)
+    assert not host_allowed("attacker.example:8000", allowed)
+    assert host_allowed("10.0.0.5", allowed_hosts("10.0.0.5"))
+    assert not host_allowed("localhost", allowed_hosts("10.0.0.5"))
