@@ -6,6 +6,7 @@ Each test crafts its input the way the adversarial review did; the whole corpus 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import socket
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+import feedparser
 import pytest
 import yaml
 
@@ -329,3 +331,38 @@ def test_a_server_bound_to_every_interface_answers_to_addresses_and_its_own_name
     assert not host_allowed("attacker.example:8000", allowed)
     assert host_allowed("10.0.0.5", allowed_hosts("10.0.0.5"))
     assert not host_allowed("localhost", allowed_hosts("10.0.0.5"))
+
+
+# --- 10. RSS titles are plain text in every feed reader -----------------------------------------
+
+MARKUP_TITLES = [
+    "Click <a href=javascript:alert(1)>here</a> Now",
+    "Bold <b>Claims</b> About Models",
+    "Entities &amp; &#60;b&#62; Are Text",
+    "A Comment <!-- hidden --> In A Title",
+    "Statistics: p<0.05 & x > 2 Still Holds",
+]
+
+
+def _shown_text(detail) -> str:
+    """What a reader displays for a feedparser text construct: HTML is rendered, text shown as is."""
+    if detail.type == "text/html":
+        assert "<" not in detail.value, detail.value  # no element, so nothing for a reader to run
+        return html.unescape(detail.value)
+    assert detail.type == "text/plain"
+    return detail.value
+
+
+def test_rss_titles_with_markup_read_back_as_their_text(tmp_path):
+    content = _content(tmp_path, {"2025-12-24.txt": _dump(*(_paper(t) for t in MARKUP_TITLES))})
+    (content / "site.yaml").write_text("title: 'Q&amp;A <b>digest</b>'\ndefault_year: 2025\n")
+    out = tmp_path / "out"
+    result = build(content, out, diags=Diagnostics())
+    assert sorted(p.title for p in result.site.papers) == sorted(MARKUP_TITLES)
+    for name in ("feed.xml", "atom.xml"):
+        feed = feedparser.parse((out / name).read_bytes())
+        assert not feed.bozo
+        assert _shown_text(feed.feed.title_detail) == "Q&amp;A <b>digest</b>"
+        assert sorted(_shown_text(e.title_detail) for e in feed.entries) == sorted(MARKUP_TITLES), name
+    editions = feedparser.parse((out / "editions/feed.xml").read_bytes())
+    assert _shown_text(editions.entries[0].title_detail) == "Edition of Dec 24, 2025: 5 papers"
