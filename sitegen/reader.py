@@ -6,6 +6,7 @@ message``, the block is skipped (or the one unreadable field dropped), and readi
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 import unicodedata
@@ -113,25 +114,82 @@ class _Parsed:
 def decode(raw: bytes, path: str, diags: Diagnostics) -> str | None:
     """Bytes to text: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252.
 
+    A UTF-8 file with a few stray bytes (a Latin-1 "é" pasted in) is repaired line by line, each
+    bad line reported; only a file whose non-ASCII lines are mostly not UTF-8 is read whole as
+    Windows-1252. A UTF-16 line that does not decode is reported and skipped, the others kept.
     Returns None for data that is not text at all (reported)."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = raw.decode("utf-16")
-        except UnicodeDecodeError:
-            text = None
+        text = _decode_utf16(raw, path, diags)
     else:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            text = None
-        if text is None:
-            text = raw.decode("cp1252", errors="replace")
-            if not _looks_binary(text):
-                diags.warn(path, None, "not valid UTF-8; read as Windows-1252 (Latin-1)")
-    if text is None or _looks_binary(text):
+            text = _decode_mixed(raw, path, diags)
+    if _looks_binary(text):
         diags.warn(path, None, "not a text file (binary data); skipped")
         return None
     return text.lstrip("\ufeff")
+
+
+_NEWLINE = re.compile(rb"\r\n|\r|\n")
+
+
+def _decode_mixed(raw: bytes, path: str, diags: Diagnostics) -> str:
+    """Text that is not all UTF-8: per line (line numbers as ``_items`` counts them)."""
+    lines = _NEWLINE.split(raw)
+    bad: list[int] = []
+    good = 0
+    for number, line in enumerate(lines):
+        if line.isascii():
+            continue
+        try:
+            lines[number] = line.decode("utf-8")
+            good += 1
+        except UnicodeDecodeError:
+            bad.append(number)
+    if len(bad) > good:
+        text = raw.decode("cp1252", errors="replace")
+        if not _looks_binary(text):
+            diags.warn(path, None, "not valid UTF-8; read as Windows-1252 (Latin-1)")
+        return text
+    for number in bad:
+        # Only the bytes that are not UTF-8 are read as Windows-1252: the line's other UTF-8
+        # characters ('·' say) stay what they are.
+        lines[number] = lines[number].decode("utf-8", errors="sitegen-cp1252")
+        diags.warn(path, number + 1, "not valid UTF-8; the bad bytes read as Windows-1252 (Latin-1)")
+    return "\n".join(line if isinstance(line, str) else line.decode("ascii") for line in lines)
+
+
+def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    return exc.object[exc.start : exc.end].decode("cp1252", errors="replace"), exc.end
+
+
+codecs.register_error("sitegen-cp1252", _cp1252_bytes)
+
+
+def _nul(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    return "\0", exc.end
+
+
+codecs.register_error("sitegen-nul", _nul)
+
+
+def _decode_utf16(raw: bytes, path: str, diags: Diagnostics) -> str:
+    """UTF-16 with BOM; a line with a bad code unit (a lone surrogate, a cut-off last byte) is
+    reported and skipped, the good lines kept."""
+    try:
+        return raw.decode("utf-16")
+    except UnicodeDecodeError:
+        pass
+    # NUL marks the bad code units: a dump has none of its own (controls are removed anyway).
+    lines = re.split(r"\r\n|\r|\n", raw.decode("utf-16", errors="sitegen-nul"))
+    for number, line in enumerate(lines):
+        if "\0" in line:
+            diags.warn(path, number + 1, "not valid UTF-16; line skipped")
+            lines[number] = ""
+    return "\n".join(lines)
 
 
 def _looks_binary(text: str) -> bool:

@@ -21,7 +21,7 @@ import yaml
 from sitegen.build import build
 from sitegen.errors import Diagnostics, SitegenError
 from sitegen.pages import read_pages
-from sitegen.reader import MAX_WORD, parse_dump
+from sitegen.reader import MAX_WORD, parse_dump, read_dump
 from sitegen.safe import load_yaml
 from sitegen.serve import DevServer, allowed_hosts, host_allowed
 from sitegen.text import split_links
@@ -366,3 +366,46 @@ def test_rss_titles_with_markup_read_back_as_their_text(tmp_path):
         assert sorted(_shown_text(e.title_detail) for e in feed.entries) == sorted(MARKUP_TITLES), name
     editions = feedparser.parse((out / "editions/feed.xml").read_bytes())
     assert _shown_text(editions.entries[0].title_detail) == "Edition of Dec 24, 2025: 5 papers"
+
+
+# --- 7. one stray byte garbles only its own line -------------------------------------------------
+
+UTF8_DUMP = _dump(
+    _paper("Résumé Parsing With Transformers", meta="sensenova SenseNova\n\n·\n\nDec 20 3"),
+    _paper("A Second Paper", meta="Qwen Qwen\n\n·\n\nDec 21"),
+)
+
+
+def _read(raw: bytes, tmp_path: Path) -> tuple[list, list[str]]:
+    path = tmp_path / "2025-12-24.txt"
+    path.write_bytes(raw)
+    diags = Diagnostics()
+    dump = read_dump(path, diags, display="d.txt", default_year=2025)
+    return (dump.entries if dump else []), [str(d) for d in diags]
+
+
+def test_a_stray_latin1_byte_is_repaired_on_its_line_only(tmp_path):
+    raw = UTF8_DUMP.encode("utf-8").replace(b"A Second", b"A Caf\xe9 Second")
+    entries, warnings = _read(raw, tmp_path)
+    assert warnings == ["d.txt:15: not valid UTF-8; the bad bytes read as Windows-1252 (Latin-1)"]
+    assert [e.title for e in entries] == ["Résumé Parsing With Transformers", "A Café Second Paper"]
+    assert [e.organization.name for e in entries] == ["SenseNova", "Qwen"]
+    assert [e.published for e in entries] == [dt.date(2025, 12, 20), dt.date(2025, 12, 21)]
+    assert entries[0].comments == 3
+
+
+def test_a_mostly_latin1_file_is_still_read_as_windows_1252(tmp_path):
+    entries, warnings = _read(UTF8_DUMP.replace("·", "-").encode("cp1252"), tmp_path)
+    assert warnings[0] == "d.txt: not valid UTF-8; read as Windows-1252 (Latin-1)"
+    assert entries[0].title == "Résumé Parsing With Transformers"
+
+
+def test_a_utf16_file_with_one_bad_code_unit_keeps_its_good_lines(tmp_path):
+    raw = ("\ufeff" + UTF8_DUMP).encode("utf-16-le")
+    at = raw.index("A Second".encode("utf-16-le"))
+    raw = raw[:at] + b"\x00\xd8" + raw[at:]  # a lone high surrogate before "A Second Paper"
+    entries, warnings = _read(raw, tmp_path)
+    assert "d.txt:15: not valid UTF-16; line skipped" in warnings
+    assert [e.title for e in entries][0] == "Résumé Parsing With Transformers"
+    assert entries[0].organization.name == "SenseNova"
+    assert entries[0].published == dt.date(2025, 12, 20)
