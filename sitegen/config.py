@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import yaml
 
@@ -46,8 +46,10 @@ class SiteConfig:
         return path if path.endswith("/") else path + "/"
 
     def absolute(self, url: str) -> str:
-        """Absolute URL of a site-relative path such as ``papers/x/``."""
-        return self.base_url.rstrip("/") + "/" + url.lstrip("/")
+        """Absolute URL of a site-relative path such as ``papers/x/``; a path in another script
+        (a paper whose title has no ASCII word) is percent-encoded as UTF-8, as sitemaps and
+        feeds require."""
+        return self.base_url.rstrip("/") + "/" + quote(url.lstrip("/"), safe="/:@!$&'()*+,;=~%?#")
 
 
 def _build_date() -> dt.date:

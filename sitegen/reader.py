@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .errors import Diagnostics
 from .models import Dump, Organization, PaperEntry
-from .text import clean_line, short_hash, slugify, strip_controls
+from .text import clean_line, org_slug, strip_controls
 
 MONTHS = {
     name: number
@@ -286,7 +286,7 @@ def _heading_title(item: Item) -> tuple[str, str | None]:
 def _org(text: str) -> Organization:
     hub_id, _, name = text.partition(" ")
     name = name.strip() or hub_id
-    return Organization(id=hub_id, name=name, slug=slugify(hub_id) or f"org-{short_hash(hub_id)}")
+    return Organization(id=hub_id, name=name, slug=org_slug(hub_id))
 
 
 def _raw_date(item: Item) -> RawDate | None:

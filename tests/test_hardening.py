@@ -17,14 +17,17 @@ from pathlib import Path
 import feedparser
 import pytest
 import yaml
+from linkcheck import broken_links
 
 from sitegen.build import build
 from sitegen.errors import Diagnostics, SitegenError
+from sitegen.group import group_by_organization
+from sitegen.models import Organization, Paper
 from sitegen.pages import read_pages
 from sitegen.reader import MAX_WORD, parse_dump, read_dump
 from sitegen.safe import load_yaml
 from sitegen.serve import DevServer, allowed_hosts, host_allowed
-from sitegen.text import split_links
+from sitegen.text import paper_slug, permalink_key, split_links, title_key
 from sitegen.writer import MARKER, output_lock, write_site
 
 HEADER = "Daily Papers\n\nDec 24\n\n"
@@ -409,3 +412,180 @@ def test_a_utf16_file_with_one_bad_code_unit_keeps_its_good_lines(tmp_path):
     assert [e.title for e in entries][0] == "Résumé Parsing With Transformers"
     assert entries[0].organization.name == "SenseNova"
     assert entries[0].published == dt.date(2025, 12, 20)
+
+
+# --- 5. distinct organizations never share a page ------------------------------------------------
+
+LOOKALIKE_ORGS = ["foo_bar", "foo-bar", "Foo.Bar", "FOO-BAR"]
+
+
+def test_lookalike_hub_ids_get_one_page_each(tmp_path):
+    papers = [
+        _paper(f"Paper Number {i}", meta=f"{hub} Name {i}\n\n·\n\nDec 20")
+        for i, hub in enumerate(LOOKALIKE_ORGS)
+    ]
+    content = _content(tmp_path, {"2025-12-24.txt": _dump(*papers)})
+    out = tmp_path / "out"
+    result = build(content, out, diags=Diagnostics())
+    groups = {g.organization.id: g for g in result.site.organizations}
+    assert sorted(groups) == sorted(LOOKALIKE_ORGS)
+    assert len({g.organization.slug for g in groups.values()}) == 4
+    assert groups["foo-bar"].organization.slug == "foo-bar"  # an id that is a slug keeps it
+    for i, hub in enumerate(LOOKALIKE_ORGS):
+        page = (out / groups[hub].url / "index.html").read_text(encoding="utf-8")
+        assert f"Name {i}" in page and f"Paper Number {i}" in page
+        others = [f"Paper Number {j}" for j in range(4) if j != i]
+        assert not any(other in page for other in others)
+
+
+def test_a_new_dump_does_not_rename_another_organizations_page(tmp_path):
+    first = {"2025-12-24.txt": _dump(_paper("Paper One", meta="foo-bar Foo Labs\n\n·\n\nDec 20"))}
+    content = _content(tmp_path, first)
+    before = build(content, None, diags=Diagnostics()).site.organizations
+    (content / "dumps" / "2025-12-25.txt").write_text(
+        _dump(_paper("Paper Two", meta="Foo_Bar Impostor Inc\n\n·\n\nDec 21")), encoding="utf-8"
+    )
+    after = {g.organization.id: g for g in build(content, None, diags=Diagnostics()).site.organizations}
+    assert (after["foo-bar"].organization.slug, after["foo-bar"].organization.name) == (
+        before[0].organization.slug,
+        "Foo Labs",
+    )
+    assert [p.title for p in after["foo-bar"].papers] == ["Paper One"]
+
+
+def test_org_slug_collisions_are_resolved_whatever_the_order():
+    site_papers = []
+    for hub in ("a-b", "A_B"):
+        paper = Paper(id=hub, key=hub, title=hub, abstract="")
+        paper.organization = Organization(id=hub, name=hub, slug="same")  # as if two hashes agreed
+        site_papers.append(paper)
+    slugs = {g.organization.id: g.organization.slug for g in group_by_organization(site_papers)}
+    reverse = {g.organization.id: g.organization.slug for g in group_by_organization(site_papers[::-1])}
+    assert len(set(slugs.values())) == 2 and slugs == reverse
+    assert all(p.organization.slug == slugs[p.organization.id] for p in site_papers)
+
+
+# --- 6. distinct titles never merge -----------------------------------------------------------------
+
+DISTINCT_PAIRS = [
+    ("C++ Is All You Need", "C# Is All You Need"),
+    ("🦙 Llamas Are All You Need", "Llamas Are All You Need"),
+    ("Scaling Laws in x²", "Scaling Laws in x2"),
+    ("∞-Bench: Long Contexts", "Bench: Long Contexts"),
+    ("100% Accurate Parsing", "100 Accurate Parsing"),
+]
+SAME_TITLES = [
+    ("Résumé Parsing: A “Study”", "resume parsing - a study"),
+    ("ﬁne-Tuning at Scale", "Fine Tuning  at Scale."),
+    ("🏳️ Flags", "🏳 flags"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), DISTINCT_PAIRS)
+def test_titles_that_differ_by_a_meaningful_symbol_are_two_papers(tmp_path, a, b):
+    older = _dump(_paper(a, "The first abstract. " * 5, meta="first-org First\n\n·\n\nDec 20"))
+    newer = _dump(_paper(b, "The second abstract. " * 5, meta="second-org Second\n\n·\n\nDec 21"))
+    content = _content(tmp_path, {"2025-12-23.txt": older, "2025-12-24.txt": newer})
+    result = build(content, tmp_path / "out", diags=Diagnostics())
+    papers = {p.title: p for p in result.site.papers}
+    assert sorted(papers) == sorted([a, b])
+    assert papers[a].abstract.startswith("The first") and papers[a].organization.id == "first-org"
+    assert papers[b].abstract.startswith("The second") and papers[b].organization.id == "second-org"
+    assert papers[a].id != papers[b].id
+    for paper in papers.values():
+        assert paper.title in (tmp_path / "out" / paper.url / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("a", "b"), SAME_TITLES)
+def test_noise_still_merges_across_dumps(a, b):
+    assert title_key(a) == title_key(b)
+
+
+def test_two_titles_of_one_dump_are_never_merged_silently(tmp_path):
+    text = _dump(_paper("Resume Parsing: A Study"), _paper("Résumé Parsing - a Study"), _paper("Other"))
+    diags = Diagnostics()
+    content = _content(tmp_path, {"2025-12-24.txt": text})
+    result = build(content, None, diags=diags)
+    assert sorted(p.title for p in result.site.papers) == sorted(
+        ["Resume Parsing: A Study", "Résumé Parsing - a Study", "Other"]
+    )
+    assert len({p.id for p in result.site.papers}) == 3
+    assert [d.message for d in diags if "kept as two papers" in d.message] == [
+        "paper 'Résumé Parsing - a Study' differs from 'Resume Parsing: A Study' (line 5) only in case, "
+        "accents or punctuation; kept as two papers"
+    ]
+
+
+# --- 8. a permalink, once given, does not move ------------------------------------------------------
+
+
+def _colliding_titles() -> tuple[str, str]:
+    """Two titles with the same slug words and the same six-hex permalink hash (a birthday search
+    over suffixes that slugify drops but the permalink key keeps: a few thousand tries)."""
+    seen: dict[str, str] = {}
+    for n in range(1, 200_000):
+        title = "Attention Is Everything " + "".join(chr(0x4E00 + int(d)) for d in str(n))
+        slug = paper_slug(permalink_key(title), title)
+        if slug in seen:
+            return seen[slug], title
+        seen[slug] = title
+    raise AssertionError("no collision found")
+
+
+def test_a_colliding_title_never_takes_over_a_permalink(tmp_path):
+    first, second = _colliding_titles()
+    assert paper_slug(permalink_key(first), first) == paper_slug(permalink_key(second), second)
+    content = _content(tmp_path, {"2025-12-24.txt": _dump(_paper(first))})
+    before = build(content, tmp_path / "out", diags=Diagnostics()).site.papers[0]
+    short = before.id
+    assert short == paper_slug(permalink_key(first), first)
+    (content / "dumps" / "2025-12-25.txt").write_text(_dump(_paper(second)), encoding="utf-8")
+    for _ in range(2):  # and again: the same content gives the same ids
+        papers = {p.title: p for p in build(content, tmp_path / "out", diags=Diagnostics()).site.papers}
+        assert papers[first].id == short
+        assert papers[second].id.startswith("attention-is-everything-") and len(papers[second].id) == 24 + 16
+    feed = feedparser.parse((tmp_path / "out" / "feed.xml").read_bytes())
+    assert {e.title: e.id for e in feed.entries}[first] == f"http://localhost:8000/papers/{short}/"
+
+
+def test_a_title_with_no_ascii_word_gets_a_slug_in_its_own_script(tmp_path):
+    titles = ["大规模语言模型的推理", "Обучение с подкреплением", "…"]
+    content = _content(tmp_path, {"2025-12-24.txt": _dump(*(_paper(t) for t in titles))})
+    out = tmp_path / "out"
+    result = build(content, out, diags=Diagnostics())
+    ids = {p.title: p.id for p in result.site.papers}
+    assert ids["大规模语言模型的推理"].startswith("大规模语言模型的推理-")
+    assert ids["Обучение с подкреплением"].startswith("обучение-с-подкреплением-")
+    assert ids["…"].startswith("paper-")
+    assert all(len(i.rsplit("-", 1)[1]) == 16 for i in ids.values())
+    for paper in result.site.papers:
+        assert (out / paper.url / "index.html").is_file()
+    sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert "%E5%A4%A7" in sitemap and "大" not in sitemap  # URLs in the sitemap are percent-encoded
+    assert not feedparser.parse((out / "feed.xml").read_bytes()).bozo
+    assert broken_links(out) == []
+
+
+# --- 9. every name the build makes is bounded -------------------------------------------------------
+
+
+def test_every_file_name_is_bounded(tmp_path):
+    long_word = "Supercalifragilistic" * 15
+    papers = [
+        _paper("Long " * 60 + "Title"),
+        _paper(long_word),
+        _paper("語" * 300),
+        _paper("A Paper Of A Long Org", meta=f"{'A' * 96} Long Org\n\n·\n\nDec 20"),
+    ]
+    content = _content(
+        tmp_path,
+        {"x" * 240 + ".txt": _dump(*papers), "2025-12-24.txt": _dump(_paper("Dated"))},
+        {"page.md": f"---\nslug: {'s' * 300}\ntitle: Long\n---\nBody\n"},
+    )
+    out = tmp_path / "out"
+    diags = Diagnostics()
+    result = build(content, out, diags=diags)
+    assert len(result.site.papers) == 5
+    for path in out.rglob("*"):
+        for part in path.relative_to(out).parts:
+            assert len(part.encode("utf-8")) <= 140, part
