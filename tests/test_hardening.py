@@ -38,7 +38,10 @@ def _dump(*papers: str) -> str:
     return HEADER + "\n\n".join(papers) + "\n"
 
 
-def _paper(title: str, abstract: str = ABSTRACT, meta: str = "• 3 authors\n\n·\n\nDec 20") -> str:
+def _paper(title: str, abstract: str | None = None, meta: str = "• 3 authors\n\n·\n\nDec 20") -> str:
+    # Abstracts differ from paper to paper, as real ones do (identical ones give the themes stage
+    # nothing to factorize).
+    abstract = abstract if abstract is not None else f"{ABSTRACT} It is about {title}."
     return f"{title}\n\n{abstract.strip()}\n\n{meta}"
 
 
@@ -388,7 +391,7 @@ def _read(raw: bytes, tmp_path: Path) -> tuple[list, list[str]]:
 
 
 def test_a_stray_latin1_byte_is_repaired_on_its_line_only(tmp_path):
-    raw = UTF8_DUMP.encode("utf-8").replace(b"A Second", b"A Caf\xe9 Second")
+    raw = UTF8_DUMP.encode("utf-8").replace(b"A Second", b"A Caf\xe9 Second", 1)
     entries, warnings = _read(raw, tmp_path)
     assert warnings == ["d.txt:15: not valid UTF-8; the bad bytes read as Windows-1252 (Latin-1)"]
     assert [e.title for e in entries] == ["Résumé Parsing With Transformers", "A Café Second Paper"]
@@ -421,8 +424,10 @@ LOOKALIKE_ORGS = ["foo_bar", "foo-bar", "Foo.Bar", "FOO-BAR"]
 
 def test_lookalike_hub_ids_get_one_page_each(tmp_path):
     papers = [
-        _paper(f"Paper Number {i}", meta=f"{hub} Name {i}\n\n·\n\nDec 20")
-        for i, hub in enumerate(LOOKALIKE_ORGS)
+        _paper(f"Paper Number {i}", f"{ABSTRACT} It is about {topic}.", meta=f"{hub} Name {i}\n\n·\n\nDec 20")
+        for i, (hub, topic) in enumerate(
+            zip(LOOKALIKE_ORGS, ["vision", "speech", "robots", "proteins"], strict=True)
+        )
     ]
     content = _content(tmp_path, {"2025-12-24.txt": _dump(*papers)})
     out = tmp_path / "out"
