@@ -56,8 +56,8 @@ def merge_papers(editions: list[Edition], diags: Diagnostics) -> list[Paper]:
     """One paper per normalized title. Editions are visited oldest first, so where dumps differ,
     the latest edition's values win; a value missing from a later dump keeps the earlier one.
 
-    Two titles of one dump are never merged: when they differ only by what normalization
-    ignores, the second is a paper of its own (with a warning)."""
+    Two titles of one dump that differ only by what normalization ignores are never merged
+    silently: a warning names both."""
     by_key: dict[str, Paper] = {}
     for edition in editions:
         seen_here: dict[str, tuple[str, int]] = {}
@@ -66,20 +66,19 @@ def merge_papers(editions: list[Edition], diags: Diagnostics) -> list[Paper]:
             if not key:
                 diags.warn(edition.dump.path, entry.line, "empty title; skipped")
                 continue
+            paper = by_key.get(key)
+            if paper is None:
+                paper = by_key[key] = Paper(id="", key=key, title=entry.title, abstract="")
+                paper.id = paper_slug(permalink_key(entry.title), entry.title)
             if key in seen_here and seen_here[key][0] != entry.title:
                 other, line = seen_here[key]
                 diags.warn(
                     edition.dump.path,
                     entry.line,
                     f"paper {entry.title[:60]!r} differs from {other[:60]!r} (line {line}) only in case, "
-                    "accents or punctuation; kept as two papers",
+                    "accents, spacing or punctuation: read as the same paper, its values win",
                 )
-                key = f"{key}\0{entry.title}"
-            paper = by_key.get(key)
-            if paper is None:
-                paper = by_key[key] = Paper(id="", key=key, title=entry.title, abstract="")
-                paper.id = paper_slug(permalink_key(entry.title), entry.title)
-            if key in seen_here:
+            elif key in seen_here:
                 diags.warn(
                     edition.dump.path, entry.line, f"paper {entry.title[:60]!r} appears twice in this dump"
                 )
