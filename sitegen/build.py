@@ -12,6 +12,7 @@ from .errors import Diagnostics, SitegenError, display_path
 from .models import Dump, Site
 from .output import render_site
 from .pages import read_pages
+from .safe import inside
 from .stages import Stages
 from .writer import write_site
 
@@ -44,11 +45,15 @@ def read_dumps(content: Path, config: SiteConfig, diags: Diagnostics) -> list[Du
     if not folder.is_dir():
         diags.warn(display_path(folder), None, "no dumps folder; the site has no papers")
         return dumps
+    if not _inside_content(folder, content, diags):
+        return dumps
     paths = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
     if not paths:
         diags.warn(display_path(folder), None, "no dump (*.txt) in this folder; the site has no papers")
     seen: dict[tuple, str] = {}
     for path in paths:
+        if not _inside_content(path, content, diags):
+            continue
         dump = reader.read_dump(
             path,
             diags,
@@ -82,6 +87,15 @@ def _dump_key(dump: Dump) -> tuple:
     )
 
 
+def _inside_content(path: Path, content: Path, diags: Diagnostics) -> bool:
+    """Whether ``path`` may be read: its real path (symlinks resolved) is inside ``content``. A
+    link out of it could publish any file the user can read (``/etc/passwd``, ``.git/config``)."""
+    if inside(path, content):
+        return True
+    diags.warn(display_path(path), None, "a link to outside the content folder; not read")
+    return False
+
+
 def gather(
     content: Path, diags: Diagnostics, base_url: str | None = None, stages: Stages | None = None
 ) -> tuple[SiteConfig, Site]:
@@ -99,17 +113,26 @@ def gather(
             organizations=group.group_by_organization(papers),
             archive=archive,
             undated=undated,
-            pages=read_pages(content / "pages", diags),
+            pages=read_pages(content / "pages", diags, content=content),
             block_count=sum(len(d.entries) for d in dumps),
             dump_count=len(dumps),
         )
-    stored = themes.read_stored(content / "themes.json", diags, display=display_path(content / "themes.json"))
+    stored_path = content / "themes.json"
+    stored = (
+        themes.read_stored(stored_path, diags, display=display_path(stored_path))
+        if not stored_path.exists() or _inside_content(stored_path, content, diags)
+        else []
+    )
     themes.assign_themes(site, n_themes=config.themes, stored=stored, stages=stages)
     return config, site
 
 
 def _read(content: Path, diags: Diagnostics, base_url: str | None) -> tuple[SiteConfig, list[Dump]]:
-    config = load_config(content / "site.yaml", diags, display=display_path(content / "site.yaml"))
+    path = content / "site.yaml"
+    if path.exists() and not _inside_content(path, content, diags):
+        config = SiteConfig()
+    else:
+        config = load_config(path, diags, display=display_path(path))
     if base_url:
         try:
             config.base_url = check_url(base_url)

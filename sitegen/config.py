@@ -12,11 +12,12 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import yaml
 
 from .errors import Diagnostics, SitegenError
+from .safe import load_yaml
 
 
 @dataclass(slots=True)
@@ -48,8 +49,10 @@ class SiteConfig:
         return path if path.endswith("/") else path + "/"
 
     def absolute(self, url: str) -> str:
-        """Absolute URL of a site-relative path such as ``papers/x/``."""
-        return self.base_url.rstrip("/") + "/" + url.lstrip("/")
+        """Absolute URL of a site-relative path such as ``papers/x/``; a path in another script
+        (a paper whose title has no ASCII word) is percent-encoded as UTF-8, as sitemaps and
+        feeds require."""
+        return self.base_url.rstrip("/") + "/" + quote(url.lstrip("/"), safe="/:@!$&'()*+,;=~%?#")
 
 
 def _build_date() -> dt.date:
@@ -129,7 +132,7 @@ def load_config(path: Path, diags: Diagnostics, display: str | None = None) -> S
         diags.warn(shown, None, "no site.yaml; using the defaults")
         return SiteConfig()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8-sig")) or {}
     except (OSError, UnicodeDecodeError) as exc:
         raise SitegenError(f"{shown}: cannot read: {exc}") from None
     except (yaml.YAMLError, ValueError) as exc:  # PyYAML raises ValueError for dates like 2025-02-30

@@ -16,6 +16,7 @@ Files, by site-relative path:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from html import escape
 
@@ -44,6 +45,22 @@ def _clean(text: str) -> str:
     return strip_controls(text).strip()
 
 
+# What makes a feed reader take an RSS title for HTML (feedparser's test, and what an HTML parser
+# would read as a tag, comment or character reference).
+_MARKUP = re.compile(r"<[A-Za-z/!?]|&(?:#|[A-Za-z]+;)")
+
+
+def _rss_title(text: str) -> str:
+    """An RSS title that every reader shows as the plain text ``text``.
+
+    RSS does not say whether a title is text or HTML; readers guess, and a title such as
+    ``<a href=javascript:…>`` is read as markup. Such a title is HTML-escaped once more (the XML
+    writer escapes it again), as descriptions are; one with no markup-like ``<`` or ``&`` is left as
+    it is, so that "p<0.05 & x" reads as itself where readers take titles as text."""
+    text = _clean(text)
+    return escape(text, quote=False) if _MARKUP.search(text) else text
+
+
 def _midnight(date: dt.date) -> dt.datetime:
     """Editions have a day, not a time: UTC midnight of that day, timezone-aware."""
     return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
@@ -68,7 +85,7 @@ def _channel(
     """A feed with its channel set: ``page`` is the site page it mirrors, ``path`` the feed itself."""
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
-    fg.title(_clean(title))
+    fg.title(_clean(title) if atom else _rss_title(title))
     fg.description(_clean(description) or _clean(title))
     fg.language(_clean(config.language))
     fg.generator(GENERATOR)
@@ -149,7 +166,7 @@ def _add_paper(
 ) -> None:
     entry: FeedEntry = fg.add_entry(order="append")
     permalink = config.absolute(paper.url)
-    entry.title(_clean(paper.title))
+    entry.title(_clean(paper.title) if atom else _rss_title(paper.title))
     entry.link(href=permalink, rel="alternate")
     entry.guid(permalink, permalink=True)
     abstract = _clean(paper.abstract)
@@ -229,7 +246,7 @@ def _editions_feed(config: SiteConfig, site: Site) -> bytes:
         entry = fg.add_entry(order="append")
         permalink = config.absolute(edition.url)
         count = len(edition.papers)
-        entry.title(f"Edition of {edition.label}: {count} paper{'s' if count != 1 else ''}")
+        entry.title(_rss_title(f"Edition of {edition.label}: {count} paper{'s' if count != 1 else ''}"))
         entry.link(href=permalink, rel="alternate")
         entry.guid(permalink, permalink=True)
         entry.description(edition_html(config, edition))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
+from dataclasses import replace
 
-from .models import MonthGroup, OrgGroup, Paper, YearGroup
+from .models import MonthGroup, Organization, OrgGroup, Paper, YearGroup
+from .text import slugify
 
 
 def _by_date(paper: Paper) -> tuple:
@@ -30,13 +33,28 @@ def group_by_month(papers: list[Paper]) -> tuple[list[YearGroup], list[Paper]]:
 
 
 def group_by_organization(papers: list[Paper]) -> list[OrgGroup]:
-    """Organizations by paper count, then name; each with its papers newest first."""
+    """Organizations by paper count, then name; each with its papers newest first.
+
+    One group, and so one page, per distinct hub id: ids that differ only in case or punctuation
+    are different organizations. Their slugs differ (``org_slug``); should two ever agree (a hash
+    collision), both get the whole hash, whatever order they came in."""
     groups: dict[str, list[Paper]] = defaultdict(list)
-    orgs = {}
+    orgs: dict[str, Organization] = {}
     for paper in papers:
         if paper.organization:
-            groups[paper.organization.slug].append(paper)
-            orgs.setdefault(paper.organization.slug, paper.organization)
-    result = [OrgGroup(orgs[slug], sorted(items, key=_by_date)) for slug, items in groups.items()]
+            groups[paper.organization.id].append(paper)
+            orgs.setdefault(paper.organization.id, paper.organization)
+    by_slug: dict[str, list[str]] = defaultdict(list)
+    for hub_id, org in orgs.items():
+        by_slug[org.slug].append(hub_id)
+    for ids in by_slug.values():
+        if len(ids) > 1:
+            for hub_id in ids:
+                slug = f"{slugify(hub_id) or 'org'}--{hashlib.sha1(hub_id.encode('utf-8')).hexdigest()}"
+                orgs[hub_id] = replace(orgs[hub_id], slug=slug)
+    for paper in papers:
+        if paper.organization:
+            paper.organization = replace(paper.organization, slug=orgs[paper.organization.id].slug)
+    result = [OrgGroup(orgs[hub_id], sorted(items, key=_by_date)) for hub_id, items in groups.items()]
     result.sort(key=lambda g: (-len(g.papers), g.organization.name.casefold(), g.organization.slug))
     return result

@@ -6,7 +6,7 @@ import datetime as dt
 
 from .errors import Diagnostics
 from .models import Dump, Edition, Paper
-from .text import find_links, paper_slug, short_hash, slugify, title_key
+from .text import LONG_HASH, find_links, paper_slug, permalink_key, short_hash, slugify, title_key
 
 
 def _edition_order(dump: Dump) -> tuple:
@@ -38,13 +38,29 @@ def build_editions(dumps: list[Dump], diags: Diagnostics) -> list[Edition]:
     return editions
 
 
+def _distinct_ids(papers: list[Paper]) -> None:
+    """Give papers that would share a permalink distinct ones. ``papers`` are in the order they
+    were first seen (oldest edition first, then dump order): the first keeps the short permalink,
+    as it had it first; each other gets a long hash of its own merge key (64 bits). The result
+    depends on the content only, never on the order dumps were added in the same editions."""
+    taken: set[str] = set()
+    for paper in papers:
+        if paper.id in taken:
+            paper.id = paper_slug(paper.key, paper.title, hash_length=LONG_HASH)
+            if paper.id in taken:  # two 64-bit hashes equal: the whole hash
+                paper.id = paper_slug(paper.key, paper.title, hash_length=40)
+        taken.add(paper.id)
+
+
 def merge_papers(editions: list[Edition], diags: Diagnostics) -> list[Paper]:
     """One paper per normalized title. Editions are visited oldest first, so where dumps differ,
-    the latest edition's values win; a value missing from a later dump keeps the earlier one."""
+    the latest edition's values win; a value missing from a later dump keeps the earlier one.
+
+    Two titles of one dump that differ only by what normalization ignores are never merged
+    silently: a warning names both."""
     by_key: dict[str, Paper] = {}
-    ids: set[str] = set()
     for edition in editions:
-        seen_here: set[str] = set()
+        seen_here: dict[str, tuple[str, int]] = {}
         for entry in edition.dump.entries:
             key = entry.title and title_key(entry.title)
             if not key:
@@ -52,19 +68,24 @@ def merge_papers(editions: list[Edition], diags: Diagnostics) -> list[Paper]:
                 continue
             paper = by_key.get(key)
             if paper is None:
-                paper_id = paper_slug(key, entry.title)
-                if paper_id in ids:  # two titles whose slug and short hash agree: lengthen the hash
-                    paper_id = paper_slug(key, entry.title, hash_length=16)
-                ids.add(paper_id)
-                paper = by_key[key] = Paper(id=paper_id, key=key, title=entry.title, abstract="")
-            if key in seen_here:
+                paper = by_key[key] = Paper(id="", key=key, title=entry.title, abstract="")
+                paper.id = paper_slug(permalink_key(entry.title), entry.title)
+            if key in seen_here and seen_here[key][0] != entry.title:
+                other, line = seen_here[key]
+                diags.warn(
+                    edition.dump.path,
+                    entry.line,
+                    f"paper {entry.title[:60]!r} differs from {other[:60]!r} (line {line}) only in case, "
+                    "accents, spacing or punctuation: read as the same paper, its values win",
+                )
+            elif key in seen_here:
                 diags.warn(
                     edition.dump.path, entry.line, f"paper {entry.title[:60]!r} appears twice in this dump"
                 )
             else:
                 paper.editions.append(edition)
                 edition.papers.append(paper)
-                seen_here.add(key)
+                seen_here[key] = (entry.title, entry.line)
             paper.title = entry.title
             paper.sources.append((edition.dump.path, entry.line))
             if entry.abstract:
@@ -73,6 +94,7 @@ def merge_papers(editions: list[Edition], diags: Diagnostics) -> list[Paper]:
                 value = getattr(entry, name)
                 if value is not None:
                     setattr(paper, name, value)
+    _distinct_ids(list(by_key.values()))
     papers = list(by_key.values())
     for paper in papers:
         paper.links = find_links(paper.abstract)

@@ -6,6 +6,7 @@ message``, the block is skipped (or the one unreadable field dropped), and readi
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 import unicodedata
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from .errors import Diagnostics
 from .models import Dump, Organization, PaperEntry
-from .text import clean_line, short_hash, slugify, strip_controls
+from .text import clean_line, org_slug, strip_controls
 
 MONTHS = {
     name: number
@@ -41,6 +42,10 @@ MONTHS = {
 
 #: Lines longer than this are not text a page copy produces; they are reported and skipped.
 MAX_LINE = 50_000
+#: Words longer than this are cut (with a warning). A real dump's longest are URLs of a few hundred
+#: characters; a run of 50,000 digits or dashes is not a word, and later stages (tokenizers,
+#: search) should never have to prove they stay fast on one.
+MAX_WORD = 500
 
 _DATE = re.compile(
     r"^(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})"
@@ -49,8 +54,13 @@ _DATE = re.compile(
 _AUTHORS = re.compile(r"^[•∙●*-]\s*(?P<n>\d{1,6})\s+authors?$", re.IGNORECASE)
 _BULLET = re.compile(r"^[•∙●]")
 _DOTS = {"·", "⋅", "∙"}
-_HF_URL = re.compile(r"^<?https?://(?:www\.)?huggingface\.co/papers/(?P<id>\d{4}\.\d{4,5})(?:v\d+)?[^\s]*>?$")
-_MD_HEADING = re.compile(r"^#{1,6}\s+(?:\[(?P<linked>.+)\]\((?P<url>[^)\s]*)\)|(?P<plain>.+))$")
+# Every pattern here sees dump text, so none may backtrack more than a bounded amount per
+# character: no two adjacent quantifiers that can match the same characters. (A version suffix
+# ``(?:v\d+)?`` before ``[^\s]*`` was one; ``[^\s]*`` covers it.)
+_HF_URL = re.compile(r"^<?https?://(?:www\.)?huggingface\.co/papers/(?P<id>\d{4}\.\d{4,5})\S*$")
+# Only the heading mark here: ``[text](url)`` is cut by string search in ``_heading_title``
+# (a regex ``\[(.+)\]\((.*)\)`` backtracks quadratically on ``# [`` followed by ``](`` x n).
+_MD_HEADING = re.compile(r"^#{1,6}\s+(?P<rest>\S.*)$")
 _UPVOTES = re.compile(r"^\d{1,6}$")
 _TRUNCATED = re.compile(r"^\[?\s*content truncated\s*\]?\.?$", re.IGNORECASE)
 _FILE_DATE = re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)")
@@ -106,25 +116,82 @@ class _Parsed:
 def decode(raw: bytes, path: str, diags: Diagnostics) -> str | None:
     """Bytes to text: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252.
 
+    A UTF-8 file with a few stray bytes (a Latin-1 "é" pasted in) is repaired line by line, each
+    bad line reported; only a file whose non-ASCII lines are mostly not UTF-8 is read whole as
+    Windows-1252. A UTF-16 line that does not decode is reported and skipped, the others kept.
     Returns None for data that is not text at all (reported)."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = raw.decode("utf-16")
-        except UnicodeDecodeError:
-            text = None
+        text = _decode_utf16(raw, path, diags)
     else:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            text = None
-        if text is None:
-            text = raw.decode("cp1252", errors="replace")
-            if not _looks_binary(text):
-                diags.warn(path, None, "not valid UTF-8; read as Windows-1252 (Latin-1)")
-    if text is None or _looks_binary(text):
+            text = _decode_mixed(raw, path, diags)
+    if _looks_binary(text):
         diags.warn(path, None, "not a text file (binary data); skipped")
         return None
     return text.lstrip("\ufeff")
+
+
+_NEWLINE = re.compile(rb"\r\n|\r|\n")
+
+
+def _decode_mixed(raw: bytes, path: str, diags: Diagnostics) -> str:
+    """Text that is not all UTF-8: per line (line numbers as ``_items`` counts them)."""
+    lines = _NEWLINE.split(raw)
+    bad: list[int] = []
+    good = 0
+    for number, line in enumerate(lines):
+        if line.isascii():
+            continue
+        try:
+            lines[number] = line.decode("utf-8")
+            good += 1
+        except UnicodeDecodeError:
+            bad.append(number)
+    if len(bad) > good:
+        text = raw.decode("cp1252", errors="replace")
+        if not _looks_binary(text):
+            diags.warn(path, None, "not valid UTF-8; read as Windows-1252 (Latin-1)")
+        return text
+    for number in bad:
+        # Only the bytes that are not UTF-8 are read as Windows-1252: the line's other UTF-8
+        # characters ('·' say) stay what they are.
+        lines[number] = lines[number].decode("utf-8", errors="sitegen-cp1252")
+        diags.warn(path, number + 1, "not valid UTF-8; the bad bytes read as Windows-1252 (Latin-1)")
+    return "\n".join(line if isinstance(line, str) else line.decode("ascii") for line in lines)
+
+
+def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    return exc.object[exc.start : exc.end].decode("cp1252", errors="replace"), exc.end
+
+
+codecs.register_error("sitegen-cp1252", _cp1252_bytes)
+
+
+def _nul(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    return "\0", exc.end
+
+
+codecs.register_error("sitegen-nul", _nul)
+
+
+def _decode_utf16(raw: bytes, path: str, diags: Diagnostics) -> str:
+    """UTF-16 with BOM; a line with a bad code unit (a lone surrogate, a cut-off last byte) is
+    reported and skipped, the good lines kept."""
+    try:
+        return raw.decode("utf-16")
+    except UnicodeDecodeError:
+        pass
+    # NUL marks the bad code units: a dump has none of its own (controls are removed anyway).
+    lines = re.split(r"\r\n|\r|\n", raw.decode("utf-16", errors="sitegen-nul"))
+    for number, line in enumerate(lines):
+        if "\0" in line:
+            diags.warn(path, number + 1, "not valid UTF-16; line skipped")
+            lines[number] = ""
+    return "\n".join(lines)
 
 
 def _looks_binary(text: str) -> bool:
@@ -164,9 +231,20 @@ def _items(text: str, path: str, diags: Diagnostics) -> list[Item]:
         if strip_controls(raw) != raw:
             diags.warn(path, number, "control characters removed")
         line = clean_line(raw)
+        if len(line) > MAX_WORD:
+            line = _cut_long_words(line, path, number, diags)
         if line:
             items.append(_classify(number, line))
     return items
+
+
+def _cut_long_words(line: str, path: str, number: int, diags: Diagnostics) -> str:
+    words = line.split(" ")
+    longest = max(len(word) for word in words)
+    if longest <= MAX_WORD:
+        return line
+    diags.warn(path, number, f"a word of {longest:,} characters; words cut to {MAX_WORD} characters")
+    return " ".join(word if len(word) <= MAX_WORD else word[:MAX_WORD] + "…" for word in words)
 
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
@@ -185,11 +263,23 @@ def _abstract_like(text: str) -> bool:
     return len(text) >= 300 or (len(text) >= 80 and text.endswith("."))
 
 
+def _heading_link(rest: str) -> tuple[str, str | None]:
+    """``[text](url)`` as (text, url); anything else as (rest, None). The text is the longest
+    that leaves a url with no space or ')' (what the greedy regex this replaces matched)."""
+    if rest.startswith("[") and rest.endswith(")"):
+        cut = rest.rfind("](")
+        url = rest[cut + 2 : -1]
+        if cut > 1 and ")" not in url and not any(ch.isspace() for ch in url):
+            return rest[1:cut], url
+    return rest, None
+
+
 def _heading_title(item: Item) -> tuple[str, str | None]:
     assert item.match is not None
-    title = clean_line(item.match["linked"] or item.match["plain"] or "")
+    text, url = _heading_link(item.match["rest"])
+    title = clean_line(text)
     arxiv = None
-    if url := item.match["url"]:
+    if url:
         if found := re.search(r"huggingface\.co/papers/(\d{4}\.\d{4,5})", url):
             arxiv = found.group(1)
     return title, arxiv
@@ -198,7 +288,7 @@ def _heading_title(item: Item) -> tuple[str, str | None]:
 def _org(text: str) -> Organization:
     hub_id, _, name = text.partition(" ")
     name = name.strip() or hub_id
-    return Organization(id=hub_id, name=name, slug=slugify(hub_id) or f"org-{short_hash(hub_id)}")
+    return Organization(id=hub_id, name=name, slug=org_slug(hub_id))
 
 
 def _raw_date(item: Item) -> RawDate | None:

@@ -16,6 +16,7 @@ A preview server, not a production one. Three rules shape it:
 from __future__ import annotations
 
 import http.server
+import ipaddress
 import mimetypes
 import re
 import shutil
@@ -110,6 +111,42 @@ def resolve_request(root: Path, target: str) -> Path:
     return resolved
 
 
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+_WILDCARDS = ("0.0.0.0", "::", "")
+
+
+def allowed_hosts(bound: str) -> frozenset[str] | None:
+    """The host names a preview bound to ``bound`` answers to; None for any IP address or this
+    machine's name (bound to every interface)."""
+    bound = bound.strip("[]").lower()
+    if bound in _WILDCARDS:
+        return None
+    if bound in _LOOPBACK_NAMES or bound.startswith("127."):
+        return _LOOPBACK_NAMES | {bound}
+    return frozenset({bound})
+
+
+def host_allowed(header: str | None, allowed: frozenset[str] | None) -> bool:
+    """Whether a request's ``Host`` header names this server. A page of another site whose name
+    was made to resolve to 127.0.0.1 (DNS rebinding) sends its own name, and is refused."""
+    if header is None:
+        return True  # HTTP/1.0 without Host: not a browser, so not a rebinding page
+    try:
+        name = urlsplit("//" + header.strip()).hostname
+    except ValueError:
+        return False
+    if not name:
+        return False
+    name = name.rstrip(".")
+    if allowed is not None:
+        return name in allowed
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return name in _LOOPBACK_NAMES or name in {socket.gethostname().lower(), socket.getfqdn().lower()}
+
+
 def inject_reload(html: bytes, version: int) -> bytes:
     """``html`` with the reload script added at the end of its head (or at the end)."""
     tag = f'<script src="{RELOAD_PATH}" data-version="{version}" defer></script>\n'.encode()
@@ -177,6 +214,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _respond(self, body: bool) -> None:
         dev = self.server.dev
+        if not host_allowed(self.headers.get("Host"), dev.allowed_hosts):
+            message = f"421 Misdirected Request: this preview answers only to {dev.url}\n"
+            return self._send(421, "text/plain; charset=utf-8", message.encode(), body)
         target = _target_path(self.path)
         if target == VERSION_PATH:
             return self._send(200, "text/plain; charset=utf-8", str(dev.version).encode(), body)
@@ -264,6 +304,8 @@ class DevServer:
         self._server: _HTTPServer | None = None
         self.root = Path()
         self.url = ""
+        self.allowed_hosts = allowed_hosts(host)
+        """Host names the server answers to (None: any IP address or this machine's name)."""
 
     def __enter__(self) -> DevServer:
         self.start()

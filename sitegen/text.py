@@ -23,11 +23,46 @@ def clean_line(text: str) -> str:
     return _SPACES.sub(" ", strip_controls(text)).strip()
 
 
+#: Punctuation that carries meaning in a title (C# is not C, 100% is not 100); every other
+#: punctuation mark (category P*) is noise. Symbols (S*: +, ∞, emoji...) always carry meaning.
+_MEANINGFUL_PUNCTUATION = frozenset("#%&@*†‡§")
+
+
 def title_key(title: str) -> str:
-    """The merge key of a title: case, accents, punctuation and spacing do not matter."""
+    """The merge key of a title: case, accents, spacing and punctuation noise do not matter;
+    symbols that carry meaning do (C++ vs C#, an emoji, x² vs x2, ∞-Bench vs Bench).
+
+    Words of letters and digits, and each meaningful symbol as a word of its own, joined by
+    spaces. Compatibility forms fold (ﬁ is fi, full-width Ａ is A), except super- and subscripts."""
+    words: list[str] = []
+    word: list[str] = []
+    for char in title.casefold():
+        if unicodedata.decomposition(char).startswith(("<super>", "<sub>")):
+            parts = char
+        else:
+            parts = unicodedata.normalize("NFKD", char)
+        for ch in parts:
+            if unicodedata.combining(ch) or "\ufe00" <= ch <= "\ufe0f":
+                continue  # accents, and emoji/text presentation selectors
+            if ch.isalnum():
+                word.append(ch)
+                continue
+            if word:
+                words.append("".join(word))
+                word = []
+            if unicodedata.category(ch)[0] == "S" or ch in _MEANINGFUL_PUNCTUATION:
+                words.append(ch)
+    if word:
+        words.append("".join(word))
+    # A title with no letter, digit or symbol (".." say) is still a title: it keys on itself.
+    return " ".join(words) or " ".join(title.split())
+
+
+def permalink_key(title: str) -> str:
+    """What a paper's permalink hash is computed from: the merge key of earlier versions (\\w+
+    words of the NFKD-folded title). Kept as it was, so that no published permalink moves."""
     text = unicodedata.normalize("NFKD", title.casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    # A title with no letter or digit (".." say) is still a title: it keys on itself.
     return " ".join(re.findall(r"\w+", text)) or " ".join(text.split())
 
 
@@ -47,28 +82,70 @@ def slugify(text: str, max_length: int = 60) -> str:
     return slug
 
 
+def unicode_slug(text: str, max_bytes: int = 120) -> str:
+    """Words of letters and digits in any script (NFC, lower case) joined by hyphens, at most
+    ``max_bytes`` bytes of UTF-8 (a file name has 255): for titles with no ASCII word."""
+    slug = ""
+    for word in re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text.casefold())):
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate.encode("utf-8")) > max_bytes:
+            if not slug:
+                slug = word.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
+            break
+        slug = candidate
+    return slug
+
+
 def short_hash(text: str, length: int = 6) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:length]
 
 
-def paper_slug(key: str, title: str, hash_length: int = 6) -> str:
-    """Permalink slug: stable for a title whatever else is in the content, and distinct for two
-    different titles that slugify alike (the hash is of the merge key)."""
-    base = slugify(title) or "paper"
+#: Hex digits of the hash that ends a permalink. Six since the first release: changing it would
+#: move every published URL. Two papers that would share one are told apart by ``merge``.
+PERMALINK_HASH = 6
+#: The hash of a paper whose short permalink another paper holds, and of a title with no ASCII
+#: word: 64 bits, so no two titles share one in practice, even when crafted to.
+LONG_HASH = 16
+
+
+def paper_slug(key: str, title: str, hash_length: int = PERMALINK_HASH) -> str:
+    """Permalink slug: title words and a hash of ``key`` (``permalink_key(title)``), stable for a
+    title whatever else is in the content. A title with no ASCII word has its words in its own
+    script and a long hash (``paper-`` and six hex digits made those collide)."""
+    base = slugify(title)
+    if not base:
+        base = unicode_slug(title) or "paper"
+        hash_length = max(hash_length, LONG_HASH)
     return f"{base}-{short_hash(key, hash_length)}"
 
 
+def org_slug(hub_id: str) -> str:
+    """Path segment of an organization's page: one per distinct hub id, whatever else the content
+    holds. An id that is its own slug (lower case, digits, single hyphens) is the slug; any other
+    (capitals, '_', '.') gets its slug words, '--' (which no such id has) and a hash of the id."""
+    slug = slugify(hub_id)
+    if slug and slug == hub_id:
+        return slug
+    return f"{slug or 'org'}--{short_hash(hub_id, 10)}"
+
+
 def _trim_url(url: str) -> str:
-    """Drop sentence punctuation after a URL, and closing brackets it did not open."""
-    while url:
-        last = url[-1]
+    """Drop sentence punctuation after a URL, and closing brackets it did not open.
+
+    One pass from the end with running bracket counts (re-counting after each dropped character
+    was quadratic on ``https://x/`` followed by thousands of ')')."""
+    balance = {")": url.count(")") - url.count("("), "]": url.count("]") - url.count("[")}
+    end = len(url)
+    while end:
+        last = url[end - 1]
         if last in ".,;:!?\"'":
-            url = url[:-1]
-        elif last in ")]" and url.count(last) > url.count("(" if last == ")" else "["):
-            url = url[:-1]
+            end -= 1
+        elif last in ")]" and balance[last] > 0:
+            balance[last] -= 1
+            end -= 1
         else:
             break
-    return url
+    return url[:end]
 
 
 def split_links(text: str) -> list[tuple[str, str | None]]:

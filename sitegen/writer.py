@@ -9,9 +9,19 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import re
 import shutil
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: builds into one folder are not serialized there
+    fcntl = None  # type: ignore[assignment]
 
 from .errors import SitegenError
 
@@ -46,9 +56,83 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
+#: Seconds a build waits for another build writing into the same output folder.
+LOCK_WAIT = 120.0
+_OWNER = re.compile(r"\.(?:tmp|old)-(\d+)(?:-|$)")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, owned by someone else
+        return True
+    return True
+
+
 def _leftovers(out: Path) -> list[Path]:
-    """Temporary folders of earlier builds that were killed before they could clean up."""
-    return sorted(out.parent.glob(f".{out.name}.tmp-*")) + sorted(out.parent.glob(f".{out.name}.old-*"))
+    """Temporary folders of earlier builds that were killed before they could clean up: those
+    whose owning process (its pid is in the name) is gone. A live build's folder is never one."""
+    found = sorted(out.parent.glob(f".{out.name}.tmp-*")) + sorted(out.parent.glob(f".{out.name}.old-*"))
+    leftovers = []
+    for path in found:
+        owner = _OWNER.search(path.name[len(out.name) + 1 :])
+        if owner is None or int(owner.group(1)) == os.getpid() or not _alive(int(owner.group(1))):
+            leftovers.append(path)
+    return leftovers
+
+
+@contextmanager
+def output_lock(out: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold the lock of output folder ``out`` (``.<name>.lock`` beside it): one build writes
+    there at a time. Waits up to ``wait`` seconds for another build, then raises ``SitegenError``."""
+    lock_path = out.parent / f".{out.name}.lock"
+    if fcntl is None:
+        yield
+        return
+    deadline = time.monotonic() + wait
+    while True:
+        handle = open(lock_path, "a+b")  # noqa: SIM115 - closed below, after the unlock
+        try:
+            _acquire(handle, deadline, out, lock_path, wait)
+            # The holder before us removed the file when done: a lock on that unlinked file
+            # excludes nobody, so lock the file that is there now.
+            if _same_file(handle, lock_path):
+                break
+        except BaseException:
+            handle.close()
+            raise
+        handle.close()
+    try:
+        yield
+    finally:
+        # Removed while still held, so no lock file is left beside the site.
+        lock_path.unlink(missing_ok=True)
+        handle.close()
+
+
+def _acquire(handle: BinaryIO, deadline: float, out: Path, lock_path: Path, wait: float) -> None:
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise SitegenError(
+                    f"--out {out}: another sitegen build is writing there (it holds {lock_path}); "
+                    f"gave up after {wait:g} s: try again when it is done"
+                ) from None
+            time.sleep(0.05)
+
+
+def _same_file(handle: BinaryIO, path: Path) -> bool:
+    try:
+        on_disk = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(handle.fileno())
+    return (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino)
 
 
 #: Written into every built site: only a folder holding it is ever replaced by a build.
@@ -80,12 +164,24 @@ def check_output_folder(out: Path, protect: list[Path] | None = None) -> Path:
     return out
 
 
-def write_site(files: dict[str, bytes], out: Path, protect: list[Path] | None = None) -> None:
-    """Write ``files`` (site-relative path -> bytes) as the new content of ``out``."""
+def write_site(
+    files: dict[str, bytes], out: Path, protect: list[Path] | None = None, wait: float = LOCK_WAIT
+) -> None:
+    """Write ``files`` (site-relative path -> bytes) as the new content of ``out``.
+
+    Builds into the same ``out`` take turns (``output_lock``): another build's temporary folder
+    must not be swept away as a leftover, nor its half-written site swapped in."""
     out = check_output_folder(out, protect)
     files = {**files, MARKER: _MARKER_TEXT}
     checked = {name: safe_relpath(name) for name in files}
     out.parent.mkdir(parents=True, exist_ok=True)
+    with output_lock(out, wait):
+        # Checked again under the lock: another build may have written the folder meanwhile.
+        check_output_folder(out, protect)
+        _write(files, checked, out)
+
+
+def _write(files: dict[str, bytes], checked: dict[str, PurePosixPath], out: Path) -> None:
     if not out.exists():
         # A build killed between the two renames of the fallback swap left the site here.
         olds = sorted(out.parent.glob(f".{out.name}.old-*"))
@@ -93,7 +189,7 @@ def write_site(files: dict[str, bytes], out: Path, protect: list[Path] | None = 
             os.replace(olds[-1], out)
     for leftover in _leftovers(out):
         shutil.rmtree(leftover, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     try:
         for name in sorted(files):
             target = tmp.joinpath(*checked[name].parts)
