@@ -425,7 +425,7 @@ class Generator:
     def _organizations(self, rng: random.Random, count: int) -> list[tuple[str, str]]:
         pool = list(self.model.organizations)
         slugs = {slugify(hub) for hub, _ in pool}
-        names = {name.lower() for _, name in pool}
+        names = {slugify(name) for _, name in pool}
         while len(pool) < count:
             base = coin_name(rng, self.model.name_parts)
             name = f"{base} {rng.choice(_ORG_SUFFIXES)}".strip()
@@ -439,10 +439,10 @@ class Generator:
             )
             slug = slugify(hub)
             # Two organizations must never look alike to the site (same page, same name).
-            if not slug or slug in slugs or name.lower() in names:
+            if not slug or slug in slugs or slugify(name) in names:
                 continue
             slugs.add(slug)
-            names.add(name.lower())
+            names.add(slugify(name))
             pool.append((hub, name))
         rng.shuffle(pool)
         return pool
