@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import html
 import json
 import math
@@ -38,6 +39,8 @@ ROOT = BENCH.parent
 CACHE = BENCH / ".corpus"
 PELICAN_VENV = BENCH / ".venv-pelican"
 PELICAN_REQUIREMENTS = BENCH / "requirements-pelican.txt"
+#: Bump when the Markdown written for Pelican changes, so that cached sources are rewritten.
+PELICAN_SOURCES_VERSION = 1
 #: Category of a paper without an organization in the Pelican build.
 FALLBACK_CATEGORY = "Papers"
 
@@ -53,6 +56,10 @@ DEFAULT_LANG = "en"
 # Listings in pages of 50 articles, as sitegen paginates long listings.
 DEFAULT_PAGINATION = 50
 # Feeds: Pelican's defaults (feeds/all.atom.xml and one Atom feed per category).
+# The default theme lists every category in the menu of every page: with one category per
+# organization that makes each page O(organizations) and the site O(n * organizations);
+# sitegen's pages do not list every organization either.
+DISPLAY_CATEGORIES_ON_MENU = False
 """
 
 
@@ -61,8 +68,12 @@ DEFAULT_PAGINATION = 50
 
 
 def corpus_dir(papers: int, seed: int, cache: Path = CACHE) -> Path:
-    """The cache folder of one corpus; its name changes with the generator's version."""
-    return cache / f"v{synth.VERSION}-s{seed}-n{papers}"
+    """The cache folder of one corpus. Its name changes with the generator's code and the sample
+    dumps it learns from, so a cached corpus is never stale."""
+    digest = hashlib.sha256()
+    for path in [Path(synth.__file__), *sorted(synth.SAMPLES.glob("*.txt"))]:
+        digest.update(path.read_bytes())
+    return cache / f"v{synth.VERSION}-{digest.hexdigest()[:10]}-s{seed}-n{papers}"
 
 
 def ensure_corpus(papers: int, seed: int, cache: Path = CACHE) -> tuple[Path, dict]:
@@ -97,7 +108,8 @@ def pelican_sources(content: Path) -> Path:
 
     folder = content.parent / "pelican"
     done = folder / ".complete"
-    if done.is_file():
+    stamp = f"{PELICAN_SOURCES_VERSION}\n{PELICANCONF}"
+    if done.is_file() and done.read_text(encoding="utf-8") == stamp:
         return folder
     if folder.exists():
         shutil.rmtree(folder)
@@ -119,7 +131,7 @@ def pelican_sources(content: Path) -> Path:
         )
         (articles / f"{paper.id}.md").write_text(text, encoding="utf-8")
     (folder / "pelicanconf.py").write_text(PELICANCONF, encoding="utf-8")
-    done.write_text(f"{len(papers)} articles\n", encoding="utf-8")
+    done.write_text(stamp, encoding="utf-8")
     return folder
 
 
@@ -463,6 +475,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
 
+    try:
+        return _run(args)
+    except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     python = None if args.no_pelican else pelican_python()
     results: list[SizeResult] = []
     for papers in sorted(dict.fromkeys(args.sizes)):

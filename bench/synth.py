@@ -324,8 +324,7 @@ class Corpus:
         """Write ``site.yaml`` and ``dumps/YYYY-MM-DD.txt`` into ``out``, a sitegen content folder.
 
         ``out`` must be missing, empty, or a corpus written here before (it is then replaced)."""
-        if out.exists() and any(out.iterdir()) and not (out / MARKER).is_file():
-            raise FileExistsError(f"{out}: not empty and not a generated corpus; not overwritten")
+        check_target(out)
         if out.exists():
             shutil.rmtree(out)
         (out / "dumps").mkdir(parents=True)
@@ -372,6 +371,12 @@ class Corpus:
             "largest_organizations": [n for _, n in org_sizes.most_common(5)],
             "organizations_with_one_paper": sum(1 for n in org_sizes.values() if n == 1),
         }
+
+
+def check_target(out: Path) -> None:
+    """Refuse (FileExistsError) a folder that holds anything but a corpus generated here."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
+        raise FileExistsError(f"{out}: not empty and not a generated corpus; not overwritten")
 
 
 def _month_day(date: dt.date) -> str:
@@ -583,8 +588,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.papers < 1:
         parser.error("--papers must be at least 1")
-    corpus = generate(args.papers, args.seed, start=args.start, topics=args.topics)
     try:
+        check_target(args.out)  # before the work, not after
+        corpus = generate(args.papers, args.seed, start=args.start, topics=args.topics)
         corpus.write(args.out)
     except FileExistsError as exc:
         print(f"Error: {exc}", file=sys.stderr)
