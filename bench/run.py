@@ -174,7 +174,7 @@ class ProcessFigures:
 class _TreeSampler(threading.Thread):
     """Samples the resident memory of a process and its descendants from /proc (Linux; else 0)."""
 
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
+    def __init__(self, pid: int, interval: float = 0.25) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.interval = interval
@@ -223,10 +223,16 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Pro
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
         sampler = _TreeSampler(proc.pid)
         sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # Ctrl-C: do not leave a build running behind
+            proc.kill()
+            os.wait4(proc.pid, 0)
+            raise
+        finally:
+            sampler.stop.set()
+            sampler.join()
         wall = time.perf_counter() - start
-        sampler.stop.set()
-        sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         out.seek(0)
         err.seek(0)
