@@ -148,13 +148,15 @@ def build(
     templates: Path | None = None,
     base_url: str | None = None,
     diags: Diagnostics | None = None,
+    jobs: int | None = None,
 ) -> BuildResult:
-    """Build the site from ``content``; write it to ``out`` unless None."""
+    """Build the site from ``content``; write it to ``out`` unless None. ``jobs``: processes
+    that render pages (None: one per core)."""
     start = time.perf_counter()
     diags = diags if diags is not None else Diagnostics()
     stages = Stages()
     config, site = gather(content, diags, base_url, stages)
-    files = render_site(config, site, [templates] if templates else [], stages)
+    files = render_site(config, site, [templates] if templates else [], stages, jobs)
     if out is not None:
         with stages("write"):
             write_site(files, out, protect=[content, *([templates] if templates else [])])

@@ -43,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=Path("_site"), help="output folder (default: _site/)")
     build.add_argument("--base-url", help="absolute URL the site is published at (overrides site.yaml)")
     build.add_argument("--strict", action="store_true", help="fail when there is any warning")
+    build.add_argument(
+        "--jobs",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="processes that render pages of a large site (default: one per core)",
+    )
     build.set_defaults(func=_build)
 
     check = commands.add_parser(
@@ -76,13 +83,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, not {text!r}")
+    return value
+
+
 def _build(args: argparse.Namespace) -> int:
     if not args.content.is_dir():
         raise SitegenError(f"{args.content}: no such content folder")
     check_output_folder(args.out, protect=[args.content, args.templates])  # before the work, not after
     start = time.perf_counter()
     diags = Diagnostics(echo=True)
-    result = build(args.content, None, templates=args.templates, base_url=args.base_url, diags=diags)
+    result = build(
+        args.content, None, templates=args.templates, base_url=args.base_url, diags=diags, jobs=args.jobs
+    )
     if diags.errors:
         print(f"Error: {_count(len(diags.errors), 'error')}; nothing written", file=sys.stderr)
         return 1

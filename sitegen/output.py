@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .config import SiteConfig
 from .feeds import render_feeds
-from .models import Site
-from .render import Renderer, builtin_templates, dump_json, paper_record
+from .models import Paper, Site
+from .render import Renderer, builtin_templates, dump_json, paginate, paper_record
 from .search import search_files
-from .sitemap import robots_txt, sitemap_xml
+from .sitemap import robots_txt, sitemap_files
 from .stages import Stages
 from .themes import themes_in, themes_record
 
@@ -28,12 +31,17 @@ def static_files(template_dirs: list[Path]) -> dict[str, bytes]:
 
 
 def render_site(
-    config: SiteConfig, site: Site, template_dirs: list[Path], stages: Stages | None = None
+    config: SiteConfig,
+    site: Site,
+    template_dirs: list[Path],
+    stages: Stages | None = None,
+    jobs: int | None = None,
 ) -> dict[str, bytes]:
-    """Every file of the site, by site-relative path."""
+    """Every file of the site, by site-relative path. ``jobs``: processes that render paper
+    pages (None: one per core)."""
     stages = stages if stages is not None else Stages()
     with stages("render"):
-        files = render_pages(config, site, template_dirs)
+        files = render_pages(config, site, template_dirs, default_jobs() if jobs is None else jobs)
     with stages("search"):
         files.update(search_files(site.papers))
     with stages("feeds"):
@@ -41,8 +49,10 @@ def render_site(
     return files
 
 
-def render_pages(config: SiteConfig, site: Site, template_dirs: list[Path]) -> dict[str, bytes]:
-    """The HTML pages, static assets, sitemap and data files."""
+def render_pages(
+    config: SiteConfig, site: Site, template_dirs: list[Path], jobs: int = 1
+) -> dict[str, bytes]:
+    """The HTML pages, static assets, sitemap and data files; paper pages in ``jobs`` processes."""
     r = Renderer(config, site, template_dirs)
     files: dict[str, bytes] = static_files(template_dirs)
 
@@ -68,19 +78,25 @@ def render_pages(config: SiteConfig, site: Site, template_dirs: list[Path]) -> d
             title=f"Edition of {edition.slug}",
         )
     page("themes/", "themes.html", themes=site.themes, title="Themes")
+
+    def listing(url: str, template: str, items: list, title: str, **context) -> None:
+        # A long listing is split into numbered pages; page 1 keeps the listing's URL.
+        for pagination in paginate(url, items):
+            suffix = f" (page {pagination.number} of {pagination.count})" if pagination.number > 1 else ""
+            page(pagination.url, template, pagination=pagination, title=title + suffix, **context)
+
     for theme in site.themes:
-        page(theme.url, "theme.html", theme=theme, title=theme.label)
+        listing(theme.url, "theme.html", theme.papers, theme.label, theme=theme)
     page("archive/", "archive.html", archive=site.archive, undated=site.undated, title="Archive")
     for year in site.archive:
         for month in year.months:
-            page(month.url, "month.html", month=month, title=month.label)
+            listing(month.url, "month.html", month.papers, month.label, month=month)
     if site.undated:
         page("archive/undated/", "undated.html", papers=site.undated, title="Papers without a date")
-    for paper in site.papers:
-        page(paper.url, "paper.html", paper=paper, title=paper.title)
+    files.update(paper_pages(r, site.papers, jobs))
     page("orgs/", "orgs.html", organizations=site.organizations, title="Organizations")
     for org in site.organizations:
-        page(org.url, "org.html", group=org, title=org.organization.name)
+        listing(org.url, "org.html", org.papers, org.organization.name, group=org)
     for md_page in site.pages:
         page(md_page.url, "page.html", page=md_page, title=md_page.title)
     page("search/", "search.html", title="Search")
@@ -90,8 +106,56 @@ def render_pages(config: SiteConfig, site: Site, template_dirs: list[Path]) -> d
         for name in files
         if name.endswith("index.html") and name != "search/index.html"
     ]
-    files["sitemap.xml"] = sitemap_xml(config, site, pages)
+    files.update(sitemap_files(config, site, pages))
     files["robots.txt"] = robots_txt(config)
     files["data/papers.json"] = dump_json([paper_record(p) for p in site.papers])
     files["data/themes.json"] = dump_json(themes_record(site))
     return files
+
+
+#: Below this many papers, one process renders every page (starting workers costs more).
+PARALLEL_MIN = 1000
+_WORK: tuple[Renderer, list[Paper]] | None = None
+
+
+def default_jobs() -> int:
+    """One rendering process per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def paper_pages(
+    r: Renderer, papers: list[Paper], jobs: int = 1, minimum: int = PARALLEL_MIN
+) -> dict[str, bytes]:
+    """One page per paper. With ``jobs`` > 1 and ``minimum`` papers or more, forked processes
+    render them in chunks (a page depends only on the gathered site, so the bytes are the same)."""
+    if jobs <= 1 or len(papers) < minimum or "fork" not in multiprocessing.get_all_start_methods():
+        return _render_papers(r, papers)
+    global _WORK
+    _WORK = (r, papers)
+    try:
+        chunks = _chunks(len(papers), jobs * 4)
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            files: dict[str, bytes] = {}
+            for part in pool.map(_render_chunk, chunks):
+                files.update(part)
+        return files
+    finally:
+        _WORK = None
+
+
+def _chunks(n: int, parts: int) -> list[tuple[int, int]]:
+    size = max(1, -(-n // parts))
+    return [(lo, min(lo + size, n)) for lo in range(0, n, size)]
+
+
+def _render_chunk(bounds: tuple[int, int]) -> dict[str, bytes]:
+    assert _WORK is not None  # set before the pool forks
+    r, papers = _WORK
+    return _render_papers(r, papers[bounds[0] : bounds[1]])
+
+
+def _render_papers(r: Renderer, papers: list[Paper]) -> dict[str, bytes]:
+    return {p.url + "index.html": r.render("paper.html", p.url, paper=p, title=p.title) for p in papers}

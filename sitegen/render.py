@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -180,3 +182,63 @@ def dump_json(data: Any) -> bytes:
     return (json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n").encode(
         "utf-8"
     )
+
+
+#: Papers on one page of a long listing (an organization, a theme, a month).
+PAGE_SIZE = 50
+
+
+@dataclass(slots=True, frozen=True)
+class Pagination:
+    """One page of a listing split into numbered pages: page 1 at the listing's own URL (so its
+    links never move), page n at ``<url>page/<n>/``."""
+
+    base: str
+    """Site-relative URL of the listing (its page 1)."""
+    number: int
+    """1-based."""
+    count: int
+    """How many pages the listing has."""
+    total: int
+    """How many items the whole listing has."""
+    items: Sequence[Any]
+    """The items on this page."""
+
+    def url_of(self, number: int) -> str:
+        return self.base if number == 1 else f"{self.base}page/{number}/"
+
+    @property
+    def url(self) -> str:
+        return self.url_of(self.number)
+
+    @property
+    def prev_url(self) -> str | None:
+        return self.url_of(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.url_of(self.number + 1) if self.number < self.count else None
+
+    @property
+    def first_index(self) -> int:
+        """1-based position of this page's first item in the whole listing."""
+        return (self.number - 1) * PAGE_SIZE + 1
+
+    def window(self, around: int = 2) -> list[int | None]:
+        """Page numbers to link: the first, the last and ``around`` either side of this one;
+        None where numbers are left out."""
+        shown = sorted({1, self.count, *range(self.number - around, self.number + around + 1)})
+        out: list[int | None] = []
+        for number in (n for n in shown if 1 <= n <= self.count):
+            if out and out[-1] is not None and number > out[-1] + 1:
+                out.append(None)
+            out.append(number)
+        return out
+
+
+def paginate(base: str, items: Sequence[Any], size: int = PAGE_SIZE) -> list[Pagination]:
+    """``items`` split into pages of ``size``; one (possibly empty) page at least."""
+    count = max(1, -(-len(items) // size))
+    return [
+        Pagination(base, n + 1, count, len(items), items[n * size : (n + 1) * size]) for n in range(count)
+    ]

@@ -24,6 +24,32 @@ def _lastmods(site: Site) -> dict[str, dt.date]:
     return dates
 
 
+#: URLs one sitemap file may list (the protocol's limit); past it, sitemap.xml is an index.
+MAX_URLS = 50_000
+
+
+def sitemap_files(
+    config: SiteConfig, site: Site, page_urls: list[str], limit: int = MAX_URLS
+) -> dict[str, bytes]:
+    """``sitemap.xml``: every page, or past ``limit`` pages a sitemap index of ``sitemap-<n>.xml``
+    files of at most ``limit`` pages each."""
+    urls = sorted(page_urls)
+    if len(urls) <= limit:
+        return {"sitemap.xml": sitemap_xml(config, site, urls)}
+    files = {}
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    for n, start in enumerate(range(0, len(urls), limit), 1):
+        name = f"sitemap-{n}.xml"
+        files[name] = sitemap_xml(config, site, urls[start : start + limit])
+        lines.append(f"<sitemap><loc>{escape(config.absolute(name))}</loc></sitemap>")
+    lines.append("</sitemapindex>")
+    files["sitemap.xml"] = ("\n".join(lines) + "\n").encode("utf-8")
+    return files
+
+
 def sitemap_xml(config: SiteConfig, site: Site, page_urls: list[str]) -> bytes:
     """Every page (site-relative URLs such as ``papers/x/``), sorted, with lastmod where known."""
     lastmods = _lastmods(site)

@@ -1,0 +1,258 @@
+"""What keeps a large site's build about linear: themes by areas past ``max_full`` papers, related
+papers in blocks, terms counted once, numbered pages, a sitemap index, pages rendered in several
+processes. Small corpora that still take the large-site paths (thresholds lowered, or a bench
+corpus just past them); nothing here is timed but the hostile-input bound."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from xml.etree import ElementTree
+
+import numpy as np
+import pytest
+from conftest import CONTENT
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.metrics import adjusted_rand_score
+
+from bench import synth
+from sitegen.build import build, gather
+from sitegen.config import SiteConfig
+from sitegen.errors import Diagnostics
+from sitegen.output import paper_pages
+from sitegen.render import PAGE_SIZE, Renderer, paginate
+from sitegen.sitemap import sitemap_files
+from sitegen.themes import ThemeModel, analyze, document
+from sitegen.themes.related import nearest
+from sitegen.themes.terms import analyze_all
+
+# Past max_full on the 270 sample papers: areas of about 4 themes each.
+SCALED = {"max_full": 100, "sweep_size": 80, "themes_per_area": 4}
+
+
+@pytest.fixture(scope="module")
+def sample_docs() -> list[str]:
+    _, site = gather(CONTENT, Diagnostics())
+    return [document(p) for p in site.papers]
+
+
+@pytest.fixture(scope="module")
+def scaled(sample_docs) -> ThemeModel:
+    return ThemeModel(**SCALED).fit(sample_docs)
+
+
+# -- terms --------------------------------------------------------------------------------------
+
+
+def test_terms_are_counted_as_the_vectorizer_counts_them(sample_docs):
+    docs = [*sample_docs, "", "the of and", "a - b -c x-y. C++ 2025_abc 123-abc (ok) “q”", "LLMs LLM's x x y"]
+    counts, vocab, _ = analyze_all(docs)
+    reference = CountVectorizer(analyzer=lambda terms: terms)
+    expected = reference.fit_transform([analyze(d) for d in docs])
+    assert vocab == list(reference.get_feature_names_out())
+    assert (counts != expected).nnz == 0
+
+
+def test_long_runs_of_digits_dashes_and_underscores_analyze_in_linear_time():
+    # The old token pattern's look-ahead re-scanned each run from every position: 49,999 "1"s
+    # took ~20 s; 200,000 characters of each kind must now take well under a second or two.
+    hostile = " ".join(["1" * 200_000, "-" * 200_000, "_" * 200_000, "a-" * 100_000, "x1_" * 60_000])
+    start = time.process_time()
+    counts, vocab, _ = analyze_all([hostile, "Distillation of reward models."])
+    assert time.process_time() - start < 5
+    assert "distillation" in vocab
+    # Over-long tokens are not words.
+    assert all(len(term) <= 64 * 2 + 1 for term in vocab)
+
+
+# -- themes past max_full -----------------------------------------------------------------------
+
+
+def test_past_max_full_the_themes_are_found_by_area(scaled, sample_docs):
+    n = len(sample_docs)
+    assert len(scaled.labels_) == n and set(scaled.labels_.tolist()) == set(range(scaled.n_themes_))
+    # Several areas, each theme inside one of them.
+    assert len(set(scaled.theme_areas_)) >= 2
+    for c in range(scaled.n_themes_):
+        assert len({int(a) for a in scaled.areas_[scaled.labels_ == c]}) == 1
+        assert {int(a) for a in scaled.areas_[scaled.labels_ == c]} == {scaled.theme_areas_[c]}
+    # The count is chosen on a sample and scaled by sqrt(n / sample): 0.6..1 x sqrt(n) or so.
+    assert 0.5 * np.sqrt(n) <= scaled.n_themes_ <= 1.3 * np.sqrt(n)
+
+
+def test_past_max_full_labels_still_name_what_the_papers_are_about(scaled, sample_docs):
+    terms = [set(analyze(d)) for d in sample_docs]
+    named = 0
+    for c in range(scaled.n_themes_):
+        keys = {max(analyze(t), key=len) for t in scaled.terms_[c][:3] if analyze(t)}
+        members = np.flatnonzero(scaled.labels_ == c)
+        named += sum(bool(keys & terms[i]) for i in members)
+    assert named >= 0.7 * len(sample_docs)
+
+
+def test_past_max_full_same_input_same_themes(scaled, sample_docs):
+    again = ThemeModel(**SCALED).fit(sample_docs)
+    assert np.array_equal(again.labels_, scaled.labels_)
+    assert again.terms_ == scaled.terms_ and again.theme_areas_ == scaled.theme_areas_
+
+
+def test_past_max_full_seeding_with_its_own_themes_and_areas_changes_nothing(scaled, sample_docs):
+    seeded = ThemeModel(**SCALED).fit(
+        sample_docs, seed_labels=scaled.labels_.tolist(), seed_areas=dict(enumerate(scaled.theme_areas_))
+    )
+    assert np.array_equal(seeded.labels_, scaled.labels_)
+    assert seeded.theme_areas_ == scaled.theme_areas_
+
+
+def test_past_max_full_new_papers_leave_old_ones_in_place(sample_docs):
+    old = sample_docs[40:]
+    before = ThemeModel(**SCALED).fit(old)
+    seeds = [-1] * 40 + before.labels_.tolist()
+    after = ThemeModel(**SCALED).fit(
+        sample_docs, seed_labels=seeds, seed_areas=dict(enumerate(before.theme_areas_))
+    )
+    assert adjusted_rand_score(before.labels_, after.labels_[40:]) >= 0.8
+    kept = np.mean([after.seed_map_[c] == s for c, s in zip(after.labels_[40:], before.labels_, strict=True)])
+    assert kept >= 0.9
+
+
+# -- related ------------------------------------------------------------------------------------
+
+
+def test_related_in_blocks_equals_the_dense_computation(scaled):
+    x, e = scaled.tfidf_, scaled.embedding_
+    one_area = np.zeros(x.shape[0], dtype=int)
+    got = nearest(x, e, one_area, 5)
+    sim = (x @ x.T).toarray() + 0.25 * (e @ e.T)
+    np.fill_diagonal(sim, -np.inf)
+    index = np.arange(x.shape[0])
+    for i in range(x.shape[0]):
+        expected = np.lexsort((index, -sim[i]))[:5]
+        # Equal up to rounding between a block's product and the whole matrix's.
+        assert np.allclose(sim[i, got[i]], sim[i, expected]), i
+
+
+def test_related_stay_within_the_area_and_exclude_the_paper(scaled):
+    related = scaled.related_
+    for i, row in enumerate(related):
+        assert i not in row.tolist()
+        assert all(scaled.areas_[j] == scaled.areas_[i] for j in row.tolist() if j >= 0)
+
+
+# -- numbered pages and the sitemap index --------------------------------------------------------
+
+
+def test_paginate_keeps_page_one_at_the_listing_url():
+    pages = paginate("orgs/x/", list(range(2 * PAGE_SIZE + 1)))
+    assert [p.url for p in pages] == ["orgs/x/", "orgs/x/page/2/", "orgs/x/page/3/"]
+    assert [len(p.items) for p in pages] == [PAGE_SIZE, PAGE_SIZE, 1]
+    assert pages[0].prev_url is None and pages[0].next_url == "orgs/x/page/2/"
+    assert pages[2].prev_url == "orgs/x/page/2/" and pages[2].next_url is None
+    assert paginate("themes/t/", [])[0].items == [] and len(paginate("t/", [])) == 1
+    many = paginate("m/", list(range(20 * PAGE_SIZE)))
+    assert many[9].window() == [1, None, 8, 9, 10, 11, 12, None, 20]
+
+
+def test_sitemap_becomes_an_index_past_the_limit():
+    _, site = gather(CONTENT, Diagnostics())
+    config = SiteConfig(base_url="https://example.org/d/")
+    urls = [f"papers/p{i}/" for i in range(25)]
+    files = sitemap_files(config, site, urls, limit=10)
+    assert sorted(files) == ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml", "sitemap.xml"]
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    index = ElementTree.fromstring(files["sitemap.xml"])
+    assert index.tag.endswith("sitemapindex")
+    assert [e.text for e in index.findall("s:sitemap/s:loc", ns)] == [
+        f"https://example.org/d/sitemap-{n}.xml" for n in (1, 2, 3)
+    ]
+    listed = [
+        e.text
+        for name in ("sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml")
+        for e in ElementTree.fromstring(files[name]).findall("s:url/s:loc", ns)
+    ]
+    assert listed == sorted(f"https://example.org/d/{u}" for u in urls)
+    assert sitemap_files(config, site, urls)["sitemap.xml"].count(b"<url>") == 25
+
+
+# -- a bench corpus just past the thresholds ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory):
+    """1,100 synthetic papers (past ``max_full`` and ``PARALLEL_MIN``), built with two processes."""
+    content = tmp_path_factory.mktemp("large") / "content"
+    synth.generate(1100, seed=3).write(content)
+    out = content.parent / "_site"
+    result = build(content, out, diags=Diagnostics(), jobs=2)
+    return content, result, out
+
+
+def test_a_large_site_builds_with_areas_and_no_warning(large):
+    _, result, out = large
+    assert len(result.diagnostics) == 0, [str(d) for d in result.diagnostics]
+    assert len(result.site.papers) > 1000
+    themes = json.loads((out / "data" / "themes.json").read_text(encoding="utf-8"))
+    assert len({t["area"] for t in themes}) >= 2
+    assert sum(len(t["papers"]) for t in themes) == len(result.site.papers)
+    assert {"themes", "related", "render", "search", "feeds", "write"} <= set(result.stages.seconds)
+
+
+def test_long_listings_get_numbered_pages(large):
+    _, result, out = large
+    listings = [(o.url, o.papers) for o in result.site.organizations]
+    listings += [(t.url, t.papers) for t in result.site.themes]
+    listings += [(m.url, m.papers) for y in result.site.archive for m in y.months]
+    long = [(url, papers) for url, papers in listings if len(papers) > PAGE_SIZE]
+    assert long, "the corpus should have a listing of more than one page"
+    sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
+    for url, papers in long:
+        count = -(-len(papers) // PAGE_SIZE)
+        seen = []
+        for n in range(1, count + 1):
+            page_url = url if n == 1 else f"{url}page/{n}/"
+            html = (out / page_url / "index.html").read_text(encoding="utf-8")
+            seen += re.findall(r'<h2 class="card-title"><a href="[./]*(papers/[^"]+)"', html)
+            assert ('rel="prev"' in html) == (n > 1) and ('rel="next"' in html) == (n < count), page_url
+            assert f"/{page_url}</loc>" in sitemap
+        assert seen == [p.url for p in papers], url
+        assert not (out / url / "page" / str(count + 1)).exists()
+
+
+def test_pages_rendered_in_several_processes_are_the_same_bytes(large):
+    content, result, _ = large
+    renderer = Renderer(result.config, result.site, [])
+    papers = result.site.papers[:300]
+    assert paper_pages(renderer, papers, jobs=2, minimum=1) == paper_pages(renderer, papers, jobs=1)
+
+
+def test_a_large_site_builds_twice_to_the_same_bytes(large, tmp_path):
+    content, result, out = large
+    again = build(content, tmp_path / "again", diags=Diagnostics(), jobs=1)
+    assert again.files == result.files
+
+
+def test_a_large_site_is_a_fixed_point_of_its_own_stored_themes(large, tmp_path):
+    content, result, out = large
+    seeded = tmp_path / "content"
+    shutil.copytree(content, seeded)
+    shutil.copy(out / "data" / "themes.json", seeded / "themes.json")
+    again = build(seeded, None, diags=Diagnostics())
+    assert again.files["data/themes.json"] == result.files["data/themes.json"]
+
+
+def test_jobs_must_be_positive(tmp_path):
+    from sitegen.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["build", "--jobs", "0", "--out", str(tmp_path / "o")])
+    assert exc.value.code == 2
+
+
+def test_paper_pages_in_processes_are_each_papers_own_page():
+    _, site = gather(CONTENT, Diagnostics())
+    files = paper_pages(Renderer(SiteConfig(), site, []), site.papers[:5], jobs=2, minimum=1)
+    assert sorted(files) == sorted(p.url + "index.html" for p in site.papers[:5])
+    for paper in site.papers[:5]:
+        assert paper.title.encode() in files[paper.url + "index.html"] or "&" in paper.title
