@@ -30,14 +30,15 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from lunr import __TARGET_JS_VERSION__ as LUNR_JS_VERSION
 from lunr.builder import Builder
-from lunr.index import Index
 from lunr.pipeline import Pipeline
 from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 
+from .lunr_index import serialize_index
 from .lunr_stemmer import stemmer
 from .models import Paper
 from .render import dump_json
@@ -51,6 +52,7 @@ STEM_LABEL = "sitegenStemmer"
 TITLE_BOOST = 10
 SNIPPET_LENGTH = 200
 FIELDS = ("title", "abstract", "organization", "theme")
+FIELD_BOOSTS = [(name, TITLE_BOOST if name == "title" else 1) for name in FIELDS]
 PREFIX = "data/search/"
 
 # Letters that Unicode decomposition leaves alone but a reader types without the stroke or ligature.
@@ -100,7 +102,8 @@ class SearchPart:
 
     papers: list[Paper]
     """The papers of this part, oldest first (their position, in base 36, is their ref)."""
-    index: Index
+    index: dict[str, Any]
+    """The serialized lunr index (what ``lunr.Index.load`` takes)."""
     store: dict[str, dict[str, str | None]]
     """What a result shows, by ref."""
 
@@ -153,19 +156,27 @@ def new_builder() -> Builder:
     # The search pipeline is what gets serialized and what lunr.js runs on query terms.
     builder.search_pipeline.add(fold, trim, stemmer)
     builder.ref("ref")
-    for name in FIELDS:
-        builder.field(name, boost=TITLE_BOOST if name == "title" else 1)
+    for name, boost in FIELD_BOOSTS:
+        builder.field(name, boost=boost)
     return builder
 
 
-def build_part(papers: Sequence[Paper]) -> SearchPart:
-    """Index ``papers`` (in the given order) as one part."""
+def build_part(papers: Sequence[Paper], reference: bool = False) -> SearchPart:
+    """Index ``papers`` (in the given order) as one part.
+
+    The index is written by ``lunr_index.serialize_index``; ``reference=True`` builds it with
+    lunr.py's builder instead (100 times slower, same result: the tests compare the two).
+    """
     builder = new_builder()
-    store: dict[str, dict[str, str | None]] = {}
-    for position, paper in enumerate(papers):
-        builder.add(document(paper, position))
-        store[ref(position)] = store_record(paper)
-    return SearchPart(papers=list(papers), index=builder.build(), store=store)
+    documents = [document(paper, position) for position, paper in enumerate(papers)]
+    store = {ref(position): store_record(paper) for position, paper in enumerate(papers)}
+    if reference:
+        for doc in documents:
+            builder.add(doc)
+        index = builder.build().serialize()
+    else:
+        index = serialize_index(documents, FIELD_BOOSTS, builder.pipeline, builder.search_pipeline)
+    return SearchPart(papers=list(papers), index=index, store=store)
 
 
 def split_parts(papers: Sequence[Paper], part_size: int | None = None) -> list[list[Paper]]:
@@ -193,7 +204,7 @@ def search_files(papers: Sequence[Paper], part_size: int | None = None) -> dict[
     pipeline: list[str] = new_builder().search_pipeline.serialize()
     for n, chunk in enumerate(split_parts(papers, part_size)):
         part = build_part(chunk)
-        serialized = part.index.serialize()
+        serialized = part.index
         pipeline = serialized["pipeline"]
         first, last = _date_range(chunk)
         entries.append(
