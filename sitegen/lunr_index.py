@@ -30,8 +30,10 @@ within a rounding error of a half; this module matches lunr.py, the reference it
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
@@ -51,7 +53,9 @@ B = 0.75
 # Token occurrences are mapped to ids a chunk at a time, so that the token strings of a large corpus
 # are never all alive at once (only their int32 ids are).
 _CHUNK_TOKENS = 1 << 18
-_OTHER_SEPARATORS = tuple(ch for ch in SEPARATOR_CHARS if ch != " ")
+# What str.split() cuts on (Py_UNICODE_ISSPACE) that lunr.py's tokenizer does not.
+_OTHER_SPACES = re.compile("[\x1c-\x1f\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+_ASCII_OTHER_SPACES = re.compile("[\x1c-\x1f]")
 
 
 def tokenize(value: Any) -> list[str]:
@@ -61,12 +65,15 @@ def tokenize(value: Any) -> list[str]:
     if isinstance(value, list | tuple):
         return [as_string(element).lower() for element in value]
     text = str(value).lower()
-    # str.split() without arguments would also cut on spaces lunr.py does not (e.g. U+2028), so every
-    # separator becomes a plain space and only plain spaces cut.
-    for separator in _OTHER_SEPARATORS:
-        if separator in text:
+    if "-" in text:
+        text = text.replace("-", " ")
+    # str.split() cuts on every separator of lunr.py's but "-", and is the fast path; it also cuts on
+    # a few spaces lunr.py does not, so text that has one of those is cut on lunr.py's own list.
+    if _OTHER_SPACES.search(text) if not text.isascii() else _ASCII_OTHER_SPACES.search(text):
+        for separator in SEPARATOR_CHARS:
             text = text.replace(separator, " ")
-    return list(filter(None, text.split(" ")))
+        return list(filter(None, text.split(" ")))
+    return text.split()
 
 
 def _variants(pipeline: Pipeline, fields: Sequence[str]) -> list[int]:
@@ -84,6 +91,12 @@ def _variants(pipeline: Pipeline, fields: Sequence[str]) -> list[int]:
     return out
 
 
+def _functions(pipeline: Pipeline, field: str) -> list[Callable[..., Any]]:
+    """The functions ``pipeline`` runs on the tokens of ``field``."""
+    skips = getattr(pipeline, "_skip", {})
+    return [fn for fn in pipeline._stack if field not in skips.get(fn, ())]
+
+
 def _round3(scores: np.ndarray) -> np.ndarray:
     """``round(x, 3)`` of every score, as Python rounds (correctly rounded, ties to even).
 
@@ -98,6 +111,58 @@ def _round3(scores: np.ndarray) -> np.ndarray:
     return out
 
 
+class _NoMetadata(dict):
+    """The metadata of a posting when no metadata is recorded: an empty dict that cannot be changed.
+
+    One instance serves every posting (millions of them at 20,000 papers); it is read-only so that no
+    one can add metadata to one posting and find it in all of them.
+    """
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("the metadata of a posting written by lunr_index is read-only")
+
+    __setitem__ = __delitem__ = setdefault = update = pop = popitem = clear = __ior__ = _read_only  # type: ignore[assignment]
+
+
+NO_METADATA = _NoMetadata()
+"""The value of every posting (``invertedIndex[i][1][field][ref]``): ``{}``, shared and read-only."""
+
+
+class _Numbering(dict):
+    """Numbers keys in the order they are first looked up: ``numbering[key]`` is the key's number."""
+
+    def __missing__(self, key: Any) -> int:
+        self[key] = number = len(self)
+        return number
+
+
+def _run_pipeline(functions: Sequence[Callable[..., Any]], texts: Sequence[str]) -> list[list[str]]:
+    """The terms each of the distinct ``texts`` becomes through ``functions``, as ``Pipeline.run`` would.
+
+    Each function runs once per distinct string it is given: the tokens "model", "model," and
+    "(model" are trimmed three times but stemmed once.
+    """
+    stages: list[tuple[list[str], list[list[str]]]] = []
+    current = list(texts)
+    for fn in functions:
+        outputs = []
+        for text in current:
+            token = Token(text, {})
+            result = fn(token, 0, [token])
+            if not result:
+                outputs.append([])
+            elif isinstance(result, list | tuple):
+                outputs.append([str(t) for t in result])
+            else:
+                outputs.append([str(result)])
+        stages.append((current, outputs))
+        current = list(dict.fromkeys(chain.from_iterable(outputs)))
+    final = {text: [text] for text in current}
+    for inputs, outputs in reversed(stages):
+        final = {text: [t for o in out for t in final[o]] for text, out in zip(inputs, outputs, strict=True)}
+    return [final[text] for text in texts]
+
+
 def _read_tokens(
     documents: Iterable[Mapping[str, Any]], ref: str, names: Sequence[str], variant_of: Sequence[int]
 ) -> tuple[list[str], dict[Any, int], np.ndarray, list[int]]:
@@ -109,14 +174,12 @@ def _read_tokens(
     """
     refs: list[str] = []
     seen_refs: set[str] = set()
-    key_ids: dict[Any, int] = {}
+    key_ids = _Numbering()
     occurrences: list[np.ndarray] = []
     segment_sizes: list[int] = []
     chunk: list[Any] = []
 
     def flush() -> None:
-        new = [key for key in dict.fromkeys(chunk) if key not in key_ids]
-        key_ids.update(zip(new, range(len(key_ids), len(key_ids) + len(new)), strict=True))
         occurrences.append(np.fromiter(map(key_ids.__getitem__, chunk), dtype=np.int64, count=len(chunk)))
         chunk.clear()
 
@@ -136,7 +199,7 @@ def _read_tokens(
     return refs, key_ids, np.concatenate(occurrences), segment_sizes
 
 
-def serialize_index(
+def _serialize_index(
     documents: Iterable[Mapping[str, Any]],
     fields: Sequence[tuple[str, float]],
     pipeline: Pipeline,
@@ -147,16 +210,7 @@ def serialize_index(
     k1: float = K1,
     b: float = B,
 ) -> dict[str, Any]:
-    """The serialized Lunr index of ``documents``: what lunr.py's builder would serialize.
-
-    ``fields`` are ``(name, boost)`` in the order the builder declares them; ``pipeline`` is the
-    indexing pipeline, ``search_pipeline`` the one the index names for queries; ``ref`` the key of
-    each document's ref; ``boosts`` optional document boosts, one per document (lunr's
-    ``add(doc, {"boost": ...})``). A missing field is indexed as empty, like ``None``.
-
-    Unlike lunr.py's builder, two documents with the same ref are refused (ValueError) rather than
-    merged into one, and no documents make an empty index rather than a ZeroDivisionError.
-    """
+    """``serialize_index`` with the garbage collector paused."""
     names = [name for name, _ in fields]
     if len(set(names)) != len(names):
         raise ValueError(f"fields declared twice: {names}")
@@ -169,32 +223,45 @@ def serialize_index(
     refs, key_ids, occurrence_keys, segment_sizes = _read_tokens(documents, ref, names, variant_of)
 
     # Each distinct token through the pipeline once; terms are numbered as they first appear.
-    field_of_variant = {variant: name for name, variant in zip(names, variant_of, strict=True)}
-    term_ids: dict[str, int] = {}
+    keys_of_variant: dict[int, list[str]] = {}
+    for key in key_ids:
+        variant, text = (0, key) if isinstance(key, str) else key
+        keys_of_variant.setdefault(variant, []).append(text)
+    terms_of_variant = {
+        variant: iter(_run_pipeline(_functions(pipeline, names[variant_of.index(variant)]), texts))
+        for variant, texts in keys_of_variant.items()
+    }
+    term_ids = _Numbering()
     key_term_counts = np.zeros(len(key_ids), dtype=np.int64)
     key_terms: list[int] = []
     for key_id, key in enumerate(key_ids):
-        variant, text = (0, key) if isinstance(key, str) else key
-        terms = pipeline.run([Token(text, {})], field_of_variant[variant])
+        terms = next(terms_of_variant[0 if isinstance(key, str) else key[0]])
         key_term_counts[key_id] = len(terms)
-        for term in terms:
-            key_terms.append(term_ids.setdefault(str(term), len(term_ids)))
+        key_terms.extend(map(term_ids.__getitem__, terms))
     del key_ids
 
     n_docs = len(refs)
     n_segments = n_docs * n_fields
     n_terms = len(term_ids)
     occurrence_segments = np.repeat(np.arange(n_segments, dtype=np.int64), segment_sizes)
-    # Expand each occurrence into the terms its token became (none for a stop word, usually one).
-    per_occurrence = key_term_counts[occurrence_keys]
-    key_starts = np.concatenate(([0], np.cumsum(key_term_counts)[:-1])).astype(np.int64)
-    term_segments = np.repeat(occurrence_segments, per_occurrence)
-    firsts = np.repeat(np.cumsum(per_occurrence) - per_occurrence, per_occurrence)
-    within = np.arange(len(term_segments), dtype=np.int64) - firsts
-    term_of = np.asarray(key_terms, dtype=np.int64)[
-        np.repeat(key_starts[occurrence_keys], per_occurrence) + within
-    ]
-    del occurrence_keys, occurrence_segments, per_occurrence, firsts, within
+    if key_term_counts.max(initial=0) <= 1:
+        # Every token became one term or none (a stop word): the usual pipeline.
+        term_of_key = np.full(len(key_term_counts), -1, dtype=np.int64)
+        term_of_key[key_term_counts == 1] = key_terms
+        term_of = term_of_key[occurrence_keys]
+        kept = term_of >= 0
+        term_of, term_segments = term_of[kept], occurrence_segments[kept]
+    else:
+        # Some token became several terms: repeat each occurrence once per term it became.
+        per_occurrence = key_term_counts[occurrence_keys]
+        key_starts = np.cumsum(key_term_counts) - key_term_counts
+        term_segments = np.repeat(occurrence_segments, per_occurrence)
+        firsts = np.repeat(np.cumsum(per_occurrence) - per_occurrence, per_occurrence)
+        within = np.arange(len(term_segments), dtype=np.int64) - firsts
+        term_of = np.asarray(key_terms, dtype=np.int64)[
+            np.repeat(key_starts[occurrence_keys], per_occurrence) + within
+        ]
+    del occurrence_keys, occurrence_segments
 
     # Term frequencies: one row per (document, field), one column per term number.
     tf = sp.csr_matrix(
@@ -249,7 +316,7 @@ def serialize_index(
     for term in sorted(term_ids):
         number = term_ids[term]
         posting: dict[str, Any] = {
-            name: {doc_ref: {} for doc_ref in doc_refs[starts[number] : starts[number + 1]]}
+            name: dict.fromkeys(doc_refs[starts[number] : starts[number + 1]], NO_METADATA)
             for name, starts, doc_refs in by_field
         }
         posting["_index"] = number
@@ -262,3 +329,37 @@ def serialize_index(
         "invertedIndex": inverted_index,
         "pipeline": search_pipeline.serialize(),
     }
+
+
+def serialize_index(
+    documents: Iterable[Mapping[str, Any]],
+    fields: Sequence[tuple[str, float]],
+    pipeline: Pipeline,
+    search_pipeline: Pipeline,
+    *,
+    ref: str = "ref",
+    boosts: Sequence[float] | None = None,
+    k1: float = K1,
+    b: float = B,
+) -> dict[str, Any]:
+    """The serialized Lunr index of ``documents``: what lunr.py's builder would serialize.
+
+    ``fields`` are ``(name, boost)`` in the order the builder declares them; ``pipeline`` is the
+    indexing pipeline, ``search_pipeline`` the one the index names for queries; ``ref`` the key of
+    each document's ref; ``boosts`` optional document boosts, one per document (lunr's
+    ``add(doc, {"boost": ...})``). A missing field is indexed as empty, like ``None``.
+
+    Unlike lunr.py's builder, two documents with the same ref are refused (ValueError) rather than
+    merged into one, and no documents make an empty index rather than a ZeroDivisionError.
+    """
+    # The index is millions of small dicts and lists and no cycles: the cyclic garbage collector
+    # would walk them again and again as they are made (a third of the time) and find nothing.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _serialize_index(
+            documents, fields, pipeline, search_pipeline, ref=ref, boosts=boosts, k1=k1, b=b
+        )
+    finally:
+        if enabled:
+            gc.enable()
