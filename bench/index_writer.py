@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from sitegen import search  # noqa: E402
 from sitegen.build import gather  # noqa: E402
 from sitegen.errors import Diagnostics  # noqa: E402
-from sitegen.lunr_index import serialize_index  # noqa: E402
+from sitegen.lunr_index import reference_index, serialize_with  # noqa: E402
 from sitegen.render import dump_json  # noqa: E402
 
 SYLLABLES = ["ka", "ro", "vex", "lu", "mi", "zor", "tan", "qi", "bel", "dra", "no", "syn", "pha", "gen", "ix"]
@@ -86,15 +86,11 @@ def synthesize(n: int, material: dict[str, list[str]]) -> list[dict[str, str]]:
 
 
 def with_lunr_py(docs: list[dict[str, str]]) -> dict[str, Any]:
-    builder = search.new_builder()
-    for doc in docs:
-        builder.add(doc)
-    return builder.build().serialize()
+    return reference_index(search.new_builder(), docs)
 
 
 def with_writer(docs: list[dict[str, str]]) -> dict[str, Any]:
-    builder = search.new_builder()
-    return serialize_index(docs, search.FIELD_BOOSTS, builder.pipeline, builder.search_pipeline)
+    return serialize_with(search.new_builder(), docs)
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:

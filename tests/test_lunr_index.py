@@ -25,7 +25,7 @@ from lunr.token import Token
 from lunr.trimmer import trimmer
 
 from sitegen import lunr_index, search
-from sitegen.lunr_index import NO_METADATA, serialize_index, tokenize
+from sitegen.lunr_index import NO_METADATA, reference_index, serialize_index, serialize_with, tokenize
 from sitegen.render import dump_json
 
 VENDOR = ROOT / "templates" / "static" / "vendor" / "lunr"
@@ -45,60 +45,62 @@ Pipeline.register_function(split_underscores, "testSplitUnderscores")
 Pipeline.register_function(drop_long, "testDropLong")
 
 
-def sitegen_config() -> tuple[list[tuple[str, float]], Pipeline, Pipeline]:
-    builder = search.new_builder()
-    return search.FIELD_BOOSTS, builder.pipeline, builder.search_pipeline
+def sitegen_builder() -> Builder:
+    return search.new_builder()
 
 
-def lunr_default_config() -> tuple[list[tuple[str, float]], Pipeline, Pipeline]:
+def lunr_default_builder() -> Builder:
     """lunr.py's own pipeline (its trimmer and stemmer), odd boosts, a function skipped for a field."""
-    pipeline = Pipeline()
-    pipeline.add(trimmer, stop_word_filter, lunr_py_stemmer)
-    pipeline.skip(lunr_py_stemmer, ["name"])
-    query = Pipeline()
-    query.add(lunr_py_stemmer)
-    return [("body", 1), ("name", 2.5), ("tags", 0.3)], pipeline, query
+    builder = Builder()
+    builder.pipeline.add(trimmer, stop_word_filter, lunr_py_stemmer)
+    builder.pipeline.skip(lunr_py_stemmer, ["name"])
+    builder.search_pipeline.add(lunr_py_stemmer)
+    builder.ref("id")
+    for name, boost in [("body", 1), ("name", 2.5), ("tags", 0.3)]:
+        builder.field(name, boost=boost)
+    return builder
 
 
-def expanding_config() -> tuple[list[tuple[str, float]], Pipeline, Pipeline]:
-    """Functions that make several terms of a token and drop some, on top of sitegen's."""
+def expanding_builder() -> Builder:
+    """Functions that make several terms of a token and drop some, after sitegen's; k1 and b changed."""
     builder = search.new_builder()
     builder.pipeline.add(split_underscores, drop_long)
     builder.pipeline.skip(split_underscores, ["theme"])
-    return search.FIELD_BOOSTS, builder.pipeline, builder.search_pipeline
+    builder.k1(1.7)
+    builder.b(0.4)
+    return builder
 
 
-CONFIGS = {"sitegen": sitegen_config, "lunr": lunr_default_config, "expanding": expanding_config}
+BUILDERS = {"sitegen": sitegen_builder, "lunr": lunr_default_builder, "expanding": expanding_builder}
 
 
-def reference(
-    docs: list[dict[str, Any]],
-    fields: list[tuple[str, float]],
-    pipeline: Pipeline,
-    search_pipeline: Pipeline,
-    boosts: list[float] | None = None,
+def reference_with_boosts(
+    builder: Builder, docs: list[dict[str, Any]], boosts: list[float]
 ) -> dict[str, Any]:
-    """What lunr.py's builder serializes for ``docs``."""
-    builder = Builder()
-    builder.pipeline.add(*pipeline._stack)
-    builder.pipeline._skip = pipeline._skip
-    builder.search_pipeline.add(*search_pipeline._stack)
-    builder.ref("ref")
-    for name, boost in fields:
-        builder.field(name, boost=boost)
-    for n, doc in enumerate(docs):
-        builder.add(doc, {"boost": boosts[n]} if boosts else None)
+    for doc, boost in zip(docs, boosts, strict=True):
+        builder.add(doc, {"boost": boost})
     return builder.build().serialize()
 
 
 def assert_same_index(docs: list[dict[str, Any]], config: str = "sitegen", boosts: list[float] | None = None):
-    fields, pipeline, search_pipeline = CONFIGS[config]()
-    expected = reference(docs, fields, pipeline, search_pipeline, boosts)
-    written = serialize_index(docs, fields, pipeline, search_pipeline, boosts=boosts)
+    make = BUILDERS[config]
+    if boosts is None:
+        written = serialize_with(make(), docs)
+        expected = reference_index(make(), docs)
+    else:
+        builder = make()
+        written = serialize_index(
+            docs,
+            [(name, field.boost) for name, field in builder._fields.items()],
+            builder.pipeline,
+            builder.search_pipeline,
+            ref=builder._ref,
+            boosts=boosts,
+        )
+        expected = reference_with_boosts(make(), docs, boosts)
     assert written == expected
     assert dump_json(written) == dump_json(expected)
-    # The field vectors and the terms come in lunr.py's order, not only the same set
-    assert [ref for ref, _ in written["fieldVectors"]] == [ref for ref, _ in expected["fieldVectors"]]
+    # The same order too, not only the same sets: field vectors, terms, postings, keys
     assert json.dumps(written) == json.dumps(expected)
     return written
 
@@ -106,12 +108,17 @@ def assert_same_index(docs: list[dict[str, Any]], config: str = "sitegen", boost
 # ---- the sample content -----------------------------------------------------------------------
 
 
-def test_sample_index_is_lunr_py_s(sample_build):
+def sample_documents(sample_build) -> list[dict[str, str]]:
+    """The sample papers as the search index gets them, oldest first."""
     result, _ = sample_build
-    papers = search.split_parts(result.site.papers)[0]
-    written = search.build_part(papers).index
-    expected = search.build_part(papers, reference=True).index
-    assert len(written["invertedIndex"]) > 3000 and len(written["fieldVectors"]) == 4 * len(papers)
+    return [search.document(paper, n) for n, paper in enumerate(reversed(result.site.papers))]
+
+
+def test_sample_index_is_lunr_py_s(sample_build):
+    docs = sample_documents(sample_build)
+    written = serialize_with(search.new_builder(), docs)
+    expected = reference_index(search.new_builder(), docs)
+    assert len(written["invertedIndex"]) > 3000 and len(written["fieldVectors"]) == 4 * len(docs)
     assert written == expected
     assert dump_json(written) == dump_json(expected)
 
@@ -171,6 +178,7 @@ def test_random_corpora_with_sitegen_s_pipeline(docs):
 @given(docs=corpora(["body", "name", "tags"]), data=st.data())
 def test_random_corpora_with_lunr_s_pipeline_and_boosts(docs, data):
     for doc in docs:
+        doc["id"] = doc.pop("ref")
         for name in ("body", "name", "tags"):
             doc.setdefault(name, None)
         if data.draw(st.booleans()):
@@ -220,8 +228,7 @@ def test_rounding_is_python_s_round_even_at_halves():
 
 
 def test_posting_metadata_is_empty_and_read_only():
-    fields, pipeline, search_pipeline = sitegen_config()
-    index = serialize_index([{"ref": "a", "title": "word"}], fields, pipeline, search_pipeline)
+    index = serialize_with(search.new_builder(), [{"ref": "a", "title": "word"}])
     (term, posting), *_ = index["invertedIndex"]
     assert term == "word" and posting == {
         "title": {"a": {}},
@@ -237,8 +244,7 @@ def test_posting_metadata_is_empty_and_read_only():
 
 
 def test_no_documents_make_an_empty_index_lunr_can_load():
-    fields, pipeline, search_pipeline = sitegen_config()
-    index = serialize_index([], fields, pipeline, search_pipeline)
+    index = serialize_with(search.new_builder(), [])
     assert index == {
         "version": "2.3.9",
         "fields": list(search.FIELDS),
@@ -257,10 +263,9 @@ def test_only_stop_words():
 
 
 def test_two_documents_with_one_ref_are_refused():
-    fields, pipeline, search_pipeline = sitegen_config()
     docs = [{"ref": "a", "title": "one"}, {"ref": "a", "title": "two"}]
     with pytest.raises(ValueError, match="two documents have the ref 'a'"):
-        serialize_index(docs, fields, pipeline, search_pipeline)
+        serialize_with(search.new_builder(), docs)
 
 
 @pytest.mark.parametrize(
@@ -270,6 +275,23 @@ def test_two_documents_with_one_ref_are_refused():
 def test_bad_fields_are_refused(fields, message):
     with pytest.raises(ValueError, match=message):
         serialize_index([{"ref": "0", "a": "x"}], fields, Pipeline(), Pipeline())
+
+
+def test_serialize_with_leaves_the_builder_alone_and_refuses_what_it_cannot_write():
+    builder = search.new_builder()
+    serialize_with(builder, [{"ref": "0", "title": "word"}])
+    assert builder.document_count == 0 and builder.inverted_index == {}
+    builder.add({"ref": "0", "title": "word", "abstract": "", "organization": "", "theme": ""})
+    with pytest.raises(ValueError, match="already has documents"):
+        serialize_with(builder, [])
+    builder = search.new_builder()
+    builder.metadata_whitelist = ["position"]
+    with pytest.raises(ValueError, match="metadata is not written"):
+        serialize_with(builder, [])
+    builder = search.new_builder()
+    builder.field("extra", extractor=lambda doc: doc["title"])
+    with pytest.raises(ValueError, match="extractors are not supported"):
+        serialize_with(builder, [])
 
 
 def test_document_boosts_must_match_the_documents():
@@ -342,12 +364,9 @@ def unicode_corpus() -> list[dict[str, Any]]:
 
 @pytest.mark.browser
 def test_lunr_js_ranks_the_written_index_like_lunr_py(sample_build, page, tmp_path):
-    result, _ = sample_build
-    papers = search.split_parts(result.site.papers)[0]
-    docs = [search.document(paper, n) for n, paper in enumerate(papers)] + unicode_corpus()
-    fields, pipeline, search_pipeline = sitegen_config()
-    written = serialize_index(docs, fields, pipeline, search_pipeline)
-    expected = reference(docs, fields, pipeline, search_pipeline)
+    docs = sample_documents(sample_build) + unicode_corpus()
+    written = serialize_with(search.new_builder(), docs)
+    expected = reference_index(search.new_builder(), docs)
     assert written == expected
 
     site = tmp_path / "site"
