@@ -106,7 +106,8 @@ def _round3(scores: np.ndarray) -> np.ndarray:
     """
     scaled = scores * 1000.0
     out = np.rint(scaled) / 1000.0
-    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    # fl(x * 1000) is within 2**-53 (1.1e-16) times |x * 1000| of the exact product: 1e-9 is ample.
+    near_half = np.abs(scaled - np.floor(scaled) - 0.5) <= 1e-9 * np.maximum(1.0, np.abs(scaled))
     if near_half.any():
         out[near_half] = [round(x, 3) for x in scores[near_half].tolist()]
     return out

@@ -223,7 +223,11 @@ def test_rounding_is_python_s_round_even_at_halves():
     # round(x, 3) can disagree; and random scores of BM25's range.
     halves = (np.arange(0, 200_000) + 0.5) / 1000
     scores = np.random.default_rng(3).uniform(0, 300, 200_000)
-    for values in (halves, scores, np.array([0.0, 2.675, 1.0005, 0.0015, 1e-9, 123.4565])):
+    for values in (
+        halves,
+        scores,
+        np.array([0.0, -0.0004, 2.675, 1.0005, 0.0015, 1e-9, 123.4565, 1e13 + 0.5, 2.0**60, -7.0005]),
+    ):
         assert lunr_index._round3(values).tolist() == [round(x, 3) for x in values.tolist()]
 
 
