@@ -1,9 +1,11 @@
 """Lunr's serialized index, written from a sparse term matrix: equal to what lunr.py's ``Builder`` makes.
 
-lunr.py builds an index one token at a time in Python (about 10 ms per paper); this module makes the
-same dict (``lunr.Index.serialize()``, what ``lunr.Index.load`` takes in lunr.js 2.3.9) with
-numpy/scipy, about a hundred times faster. "The same" is exact: equal as dicts and as JSON bytes,
-which ``tests/test_lunr_index.py`` checks against lunr.py on the sample content and on random corpora.
+lunr.py builds an index one token at a time in Python; this module makes the same dict
+(``lunr.Index.serialize()``, what ``lunr.Index.load`` takes in lunr.js 2.3.9) from a sparse
+(document, field) x term matrix with numpy/scipy, running the Python pipeline once per distinct
+token. ``bench/index_writer.py``: 20,000 papers in 3 s of CPU instead of 49 s. "The same" is exact:
+equal as dicts and as JSON bytes, which ``tests/test_lunr_index.py`` checks against lunr.py on the
+sample content and on random corpora.
 
 What it reproduces of ``lunr.Builder`` (lunr.py 0.8, the port of lunr.js 2.3.9):
 
@@ -52,7 +54,7 @@ B = 0.75
 """BM25 field length normalization, lunr's default."""
 
 # Token occurrences are mapped to ids a chunk at a time, so that the token strings of a large corpus
-# are never all alive at once (only their int32 ids are).
+# are never all alive at once (only their ids are).
 _CHUNK_TOKENS = 1 << 18
 # What str.split() cuts on (Py_UNICODE_ISSPACE) that lunr.py's tokenizer does not.
 _OTHER_SPACES = re.compile("[\x1c-\x1f\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
@@ -111,6 +113,26 @@ def _round3(scores: np.ndarray) -> np.ndarray:
     if near_half.any():
         out[near_half] = [round(x, 3) for x in scores[near_half].tolist()]
     return out
+
+
+def _shared_floats(values: np.ndarray) -> list[float]:
+    """``values.tolist()``, each distinct value one float object (the values are multiples of 0.001).
+
+    A list of 3 million floats is 70 MB of float objects when each is its own, and a few hundred KB
+    when they are shared; falls back to ``tolist()`` for what a table of thousandths does not cover.
+    """
+    if not len(values) or not np.isfinite(values).all():
+        return values.tolist()
+    thousandths = np.rint(values * 1000.0)
+    low, high = thousandths.min(), thousandths.max()
+    if high - low > 4 * len(values) + 4096:
+        return values.tolist()
+    table = np.arange(low, high + 1) / 1000.0
+    offsets = (thousandths - low).astype(np.int64)
+    # Not -0.0 either: the table has only one zero, and JSON tells them apart.
+    if not (table[offsets] == values).all() or np.signbit(values[values == 0]).any():
+        return values.tolist()
+    return np.array(table.tolist(), dtype=object)[offsets].tolist()
 
 
 class _NoMetadata(dict):
@@ -296,7 +318,10 @@ def _serialize_index(
         score = score * np.asarray(boosts, dtype=np.float64)[rows // n_fields]
     rounded = _round3(score)
 
-    elements = list(chain.from_iterable(zip(tf.indices.tolist(), rounded.tolist(), strict=True)))
+    # Millions of entries but a few thousand distinct values: each distinct number is one Python object.
+    numbers = np.array(range(n_terms), dtype=object)[tf.indices].tolist()
+    elements = list(chain.from_iterable(zip(numbers, _shared_floats(rounded), strict=True)))
+    del numbers
     bounds = (2 * tf.indptr).tolist()
     field_vectors = [
         [
@@ -392,7 +417,7 @@ def serialize_with(builder: Builder, documents: Iterable[Mapping[str, Any]]) -> 
 
 
 def reference_index(builder: Builder, documents: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """The same index made by lunr.py itself (about 100 times slower): the reference of the tests.
+    """The same index made by lunr.py itself (about 17 times slower): the reference of the tests.
 
     Adds ``documents`` to ``builder``, which is then spent.
     """

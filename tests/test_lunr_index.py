@@ -162,7 +162,7 @@ def corpora(draw, fields: list[str]) -> list[dict[str, Any]]:
     return docs
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(docs=corpora(list(search.FIELDS)))
 @example(docs=[{"ref": "0", "title": "", "abstract": None, "organization": "", "theme": ""}])
 @example(docs=[{"ref": "0", "title": "the and", "abstract": "a of", "organization": "-", "theme": " "}])
@@ -174,7 +174,7 @@ def test_random_corpora_with_sitegen_s_pipeline(docs):
     assert_same_index(docs)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(docs=corpora(["body", "name", "tags"]), data=st.data())
 def test_random_corpora_with_lunr_s_pipeline_and_boosts(docs, data):
     for doc in docs:
@@ -187,7 +187,7 @@ def test_random_corpora_with_lunr_s_pipeline_and_boosts(docs, data):
     assert_same_index(docs, "lunr", boosts)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(docs=corpora(list(search.FIELDS)))
 @example(docs=[{"ref": "0", "title": "a_b_c " + "long" * 9, "abstract": "_", "theme": "a_b"}])
 def test_random_corpora_with_a_pipeline_that_makes_several_terms_of_a_token(docs):
@@ -229,6 +229,24 @@ def test_rounding_is_python_s_round_even_at_halves():
         np.array([0.0, -0.0004, 2.675, 1.0005, 0.0015, 1e-9, 123.4565, 1e13 + 0.5, 2.0**60, -7.0005]),
     ):
         assert lunr_index._round3(values).tolist() == [round(x, 3) for x in values.tolist()]
+
+
+def test_shared_floats_are_the_same_floats():
+    rounded = lunr_index._round3(np.random.default_rng(5).uniform(0, 40, 10_000))
+    shared = lunr_index._shared_floats(rounded)
+    assert shared == rounded.tolist() and len({id(x) for x in shared}) == len(set(shared))
+    cases = [
+        [],
+        [0.0, -0.0, 1.5],
+        [0.001, float("nan")],
+        [float("inf")],
+        [0.1, 1e12],
+        [0.1234567],
+        [-2.5, 3.0],
+    ]
+    for values in cases:
+        got = lunr_index._shared_floats(np.array(values, dtype=np.float64))
+        assert json.dumps(got) == json.dumps(values)
 
 
 def test_posting_metadata_is_empty_and_read_only():
