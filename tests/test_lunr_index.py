@@ -121,6 +121,10 @@ def test_sample_index_is_lunr_py_s(sample_build):
     assert len(written["invertedIndex"]) > 3000 and len(written["fieldVectors"]) == 4 * len(docs)
     assert written == expected
     assert dump_json(written) == dump_json(expected)
+    # lunr.py loads the dict itself (the shared read-only posting metadata included) and searches it
+    for query in ("dice loss", "title:diffusion", "+reward -human", "distil*"):
+        found = Index.load(written).search(query)
+        assert found and found == Index.load(expected).search(query)
 
 
 # ---- random corpora ---------------------------------------------------------------------------
