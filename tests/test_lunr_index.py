@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import sys
 from typing import Any
 
 import numpy as np
@@ -217,6 +218,17 @@ def test_tokenize_is_lunr_py_s_tokenizer():
     values = [None, "", "A-b  c\u2028d\x1ce\xa0f\tg\u3000h", "İ-Σ", 12, 3.5, ["A B", None, "", 7], ("x",)]
     for value in values:
         assert tokenize(value) == [str(t) for t in Tokenizer(value)], value
+
+
+def test_every_space_str_split_cuts_on_is_a_separator_or_sent_to_the_slow_path():
+    from lunr.tokenizer import SEPARATOR_CHARS
+
+    spaces = [chr(n) for n in range(sys.maxunicode + 1) if len(f"a{chr(n)}b".split()) == 2]
+    assert len(spaces) > 20
+    for space in spaces:
+        assert space in SEPARATOR_CHARS or lunr_index._OTHER_SPACES.search(space), hex(ord(space))
+        if space.isascii() and space not in SEPARATOR_CHARS:
+            assert lunr_index._ASCII_OTHER_SPACES.search(space), hex(ord(space))
 
 
 # ---- details --------------------------------------------------------------------------------
