@@ -160,30 +160,49 @@ class _Numbering(dict):
         return number
 
 
-def _run_pipeline(functions: Sequence[Callable[..., Any]], texts: Sequence[str]) -> list[list[str]]:
+def _run_pipeline(functions: Sequence[Callable[..., Any]], texts: Sequence[str]) -> list[tuple[str, ...]]:
     """The terms each of the distinct ``texts`` becomes through ``functions``, as ``Pipeline.run`` would.
 
     Each function runs once per distinct string it is given: the tokens "model", "model," and
     "(model" are trimmed three times but stemmed once.
     """
-    stages: list[tuple[list[str], list[list[str]]]] = []
+    # Per stage, its distinct inputs and what each became: a string (one token, the usual case),
+    # None (dropped) or a list (several tokens).
+    stages: list[tuple[list[str], list[str | list[str] | None]]] = []
     current = list(texts)
     for fn in functions:
-        outputs = []
+        outputs: list[str | list[str] | None] = []
+        append = outputs.append
         for text in current:
-            token = Token(text, {})
+            token = Token(text)
             result = fn(token, 0, [token])
-            if not result:
-                outputs.append([])
+            if type(result) is Token:
+                append(result.string)
+            elif not result:
+                append(None)
             elif isinstance(result, list | tuple):
-                outputs.append([str(t) for t in result])
+                append([str(t) for t in result])
             else:
-                outputs.append([str(result)])
+                append(str(result))
         stages.append((current, outputs))
-        current = list(dict.fromkeys(chain.from_iterable(outputs)))
-    final = {text: [text] for text in current}
+        current = list(
+            dict.fromkeys(
+                text
+                for output in outputs
+                if output is not None
+                for text in ((output,) if type(output) is str else output)
+            )
+        )
+    final: dict[str, tuple[str, ...]] = {text: (text,) for text in current}
     for inputs, outputs in reversed(stages):
-        final = {text: [t for o in out for t in final[o]] for text, out in zip(inputs, outputs, strict=True)}
+        final = {
+            text: ()
+            if output is None
+            else final[output]
+            if type(output) is str
+            else tuple(term for o in output for term in final[o])
+            for text, output in zip(inputs, outputs, strict=True)
+        }
     return [final[text] for text in texts]
 
 
