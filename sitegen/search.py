@@ -30,14 +30,15 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from lunr import __TARGET_JS_VERSION__ as LUNR_JS_VERSION
 from lunr.builder import Builder
-from lunr.index import Index
 from lunr.pipeline import Pipeline
 from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 
+from .lunr_index import serialize_with
 from .lunr_stemmer import stemmer
 from .models import Paper
 from .render import dump_json
@@ -100,7 +101,8 @@ class SearchPart:
 
     papers: list[Paper]
     """The papers of this part, oldest first (their position, in base 36, is their ref)."""
-    index: Index
+    index: dict[str, Any]
+    """The serialized lunr index (what ``lunr.Index.load`` takes)."""
     store: dict[str, dict[str, str | None]]
     """What a result shows, by ref."""
 
@@ -160,12 +162,11 @@ def new_builder() -> Builder:
 
 def build_part(papers: Sequence[Paper]) -> SearchPart:
     """Index ``papers`` (in the given order) as one part."""
-    builder = new_builder()
-    store: dict[str, dict[str, str | None]] = {}
-    for position, paper in enumerate(papers):
-        builder.add(document(paper, position))
-        store[ref(position)] = store_record(paper)
-    return SearchPart(papers=list(papers), index=builder.build(), store=store)
+    documents = [document(paper, position) for position, paper in enumerate(papers)]
+    store = {ref(position): store_record(paper) for position, paper in enumerate(papers)}
+    # What lunr.py's builder would make (lunr_index.reference_index), written 100 times faster.
+    index = serialize_with(new_builder(), documents)
+    return SearchPart(papers=list(papers), index=index, store=store)
 
 
 def split_parts(papers: Sequence[Paper], part_size: int | None = None) -> list[list[Paper]]:
@@ -193,7 +194,7 @@ def search_files(papers: Sequence[Paper], part_size: int | None = None) -> dict[
     pipeline: list[str] = new_builder().search_pipeline.serialize()
     for n, chunk in enumerate(split_parts(papers, part_size)):
         part = build_part(chunk)
-        serialized = part.index.serialize()
+        serialized = part.index
         pipeline = serialized["pipeline"]
         first, last = _date_range(chunk)
         entries.append(
