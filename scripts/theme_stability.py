@@ -55,7 +55,9 @@ def assignments(site: Site) -> dict[str, str]:
 
 def stored_of(site: Site) -> list[themes.StoredTheme]:
     """The themes as ``content/themes.json`` holds them (a copy of ``data/themes.json``)."""
-    return [themes.StoredTheme(r["slug"], r["label"], r["papers"]) for r in themes.themes_record(site)]
+    return [
+        themes.StoredTheme(r["slug"], r["label"], r["papers"], r["area"]) for r in themes.themes_record(site)
+    ]
 
 
 def compare(before: dict[str, str], after: dict[str, str]) -> tuple[float, float]:
