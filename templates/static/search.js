@@ -545,7 +545,7 @@
     if (doc.theme) {
       var theme = document.createElement("span");
       theme.className = "search-result-theme";
-      theme.textContent = doc.theme;
+      appendHighlighted(theme, doc.theme, terms); // a paper can match by its theme alone
       meta.appendChild(theme);
     }
     if (meta.childNodes.length) li.appendChild(meta);
@@ -959,5 +959,14 @@
       });
     },
     shardsLoaded: function () { return Array.from(shards.keys()); },
+    // lunr's own search of ``raw`` on an index of only the shards it needs (for tests).
+    lunrSearch: function (raw) {
+      return load().then(function () {
+        var plan = syntaxShards(raw);
+        return Promise.all(plan.needed.map(loadShard)).then(function () {
+          return indexOf(plan.needed, plan.negated).search(raw).map(function (r) { return { ref: r.ref, score: r.score }; });
+        });
+      });
+    },
   };
 })();
