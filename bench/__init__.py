@@ -1,0 +1,1 @@
+"""Benchmarks of sitegen: a synthetic corpus generator (``synth``) and the timing script (``run``)."""
