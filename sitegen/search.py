@@ -68,7 +68,7 @@ FIELDS = ("title", "abstract", "organization", "theme")
 PREFIX = "data/search/"
 SHARD_BYTES = 24_000
 """Target size of a term shard (raw JSON); a term whose postings alone are larger has a shard of its own."""
-STORE_CHUNK = 8
+STORE_CHUNK = 4
 """Papers per store file: a result list on screen fetches a few small files, not the whole store."""
 TOP_COMPLETIONS = 6
 """Completions kept for a typed prefix whose terms run over several shards (most frequent first)."""
@@ -314,15 +314,21 @@ def shard_index(
         df[term] = len({p for entries_ in lists for p, _ in entries_})
         entries.append([term, index, lists])
     groups: list[list[list[Any]]] = []
-    size = 0
+    sizes: list[int] = []
     for entry in entries:
         cost = len(entry[0]) + 12 + sum(8 * len(lst) for lst in entry[2])
-        if groups and size + cost <= shard_bytes * 1.5 and size < shard_bytes:
+        if groups and sizes[-1] + cost <= shard_bytes * 1.5 and sizes[-1] < shard_bytes:
             groups[-1].append(entry)
-            size += cost
+            sizes[-1] += cost
+        elif len(groups) > 1 and sizes[-1] < shard_bytes / 4 and sizes[-2] + sizes[-1] <= 2 * shard_bytes:
+            # a short run of terms cut off by a very common one: it joins the shard before it
+            groups[-2] += groups.pop()
+            sizes[-2] += sizes.pop()
+            groups.append([entry])
+            sizes.append(cost)
         else:
             groups.append([entry])
-            size = cost
+            sizes.append(cost)
     boundaries = [""] + [_boundary(a[-1][0], b[0][0]) for a, b in zip(groups, groups[1:], strict=False)]
     words = sorted(stems)
     bodies: list[dict[str, Any]] = []
