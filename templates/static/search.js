@@ -374,15 +374,17 @@
   }
 
   /**
-   * Search now if every shard the query needs is here: {results} (best first), or {missing: [shards]}.
+   * Search now if every shard the query needs is here: {results} (best first), or {missing: [shards]};
+   * with ``planOnly``, {} instead of the results.
    * Results: {ref, score, terms (matched index terms)}.
    */
-  function attempt(raw) {
+  function attempt(raw, planOnly) {
     var lunr = window.lunr;
     if (SYNTAX_RE.test(raw)) {
       var plan = syntaxShards(raw);
       var lacking = missing(plan.needed);
       if (lacking.length) return { missing: lacking };
+      if (planOnly) return {};
       var found = indexOf(plan.needed, plan.negated).search(raw);
       return { results: found.map(toResult) };
     }
@@ -407,6 +409,7 @@
     }
     var lacking2 = missing(needed);
     if (lacking2.length) return { missing: lacking2 };
+    if (planOnly) return {};
     var index = indexOf(needed, false);
     var found2 = index.query(function (q) {
       words.forEach(function (word) {
@@ -862,15 +865,18 @@
   }
 
   box.addEventListener("input", function () {
-    // Once the shards the query needs are here, searching is quick: no debounce.
+    // Once the shards the query needs are here, searching is quick: no debounce. Once results are
+    // on screen, the few small files a keystroke may still need are fetched right away.
     if (manifest) {
+      var ready = !!current.results.length;
       try {
-        if (!attempt(box.value).missing) {
-          flush();
-          return;
-        }
+        ready = ready || !attempt(box.value, true).missing;
       } catch (error) {
-        // a query lunr cannot parse yet: the debounced search reports it
+        ready = false; // a query lunr cannot parse yet: the debounced search reports it
+      }
+      if (ready) {
+        flush();
+        return;
       }
     }
     var now = Date.now();
