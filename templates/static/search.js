@@ -548,7 +548,7 @@
     if (doc.theme) {
       var theme = document.createElement("span");
       theme.className = "search-result-theme";
-      appendHighlighted(theme, doc.theme, terms); // a paper can match by its theme alone
+      theme.textContent = doc.theme; // not highlighted: <mark> on the muted meta line is too faint
       meta.appendChild(theme);
     }
     if (meta.childNodes.length) li.appendChild(meta);
