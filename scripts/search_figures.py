@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import CHROMIUM_ARGS, chromium_path, serve  # noqa: E402
 
+from sitegen import themes  # noqa: E402
 from sitegen.build import build, gather  # noqa: E402
 from sitegen.errors import Diagnostics  # noqa: E402
 from sitegen.search import PREFIX, search_files  # noqa: E402
@@ -224,8 +225,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--delay", type=int, default=80, help="ms between keys")
     parser.add_argument("--query", nargs="+", default=QUERIES)
+    parser.add_argument(
+        "--no-themes",
+        action="store_true",
+        help="skip the themes stage (slow on a large corpus before it scales): no theme field indexed",
+    )
     args = parser.parse_args()
 
+    if args.no_themes:
+        if not args.site:
+            parser.error("--no-themes needs --site (a built site to host the search data)")
+        themes.assign_themes = lambda *a, **kw: None
+        print("themes stage skipped: papers have no theme, the theme field is empty")
     _, site = gather(args.content, Diagnostics())
     start = time.perf_counter()
     files = search_files(site.papers)

@@ -36,6 +36,7 @@
   var PANEL_LIMIT = 8;
   var PAGE_STEP = 20;
   var SNIPPET_LENGTH = 200;
+  var MAX_SHARED_POSTINGS = 150000; // above this, an index holds only the shards its query needs
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
   var rootMeta = document.querySelector('meta[name="sitegen-root"]');
@@ -302,8 +303,15 @@
     return Array.from(found);
   }
 
-  /** An index of exactly these shards (assembled once, then reused). */
+  /**
+   * An index of these shards (assembled once, then reused). While few postings are loaded, it holds
+   * every loaded shard instead: the extra terms change no score (a prefix's terms are all in the
+   * shards of its range, which are needed anyway), and the next keystrokes find it ready.
+   */
   function indexOf(numbers, everyDocument) {
+    var loadedPostings = 0;
+    shards.forEach(function (shard) { loadedPostings += shard.vectors.length; });
+    if (!everyDocument && loadedPostings <= MAX_SHARED_POSTINGS) numbers = Array.from(shards.keys());
     numbers = Array.from(new Set(numbers)).sort(function (a, b) { return a - b; });
     var key = numbers.join(",") + (everyDocument ? "+all" : "");
     var cached = indexes.get(key);
