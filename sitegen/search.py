@@ -8,7 +8,8 @@ the same numbers as the single index and lunr.js ranks the same way from them. F
 ``manifest.json``
     ``format``, ``lunr`` (version), ``pipeline`` (the search pipeline's labels), ``fields``,
     ``papers`` (how many; refs are their positions), ``shards`` (``[[boundary, file], ...]``),
-    ``store`` (papers per store file) and ``facets`` (file per filter). Shard *i* holds every term
+    ``store`` (papers per store file), ``minPrefix`` (letters from which the word being typed is
+    matched as a prefix) and ``facets`` (file per filter). Shard *i* holds every term
     ``t`` with ``boundary[i] <= t < boundary[i + 1]`` (code point order); a boundary is the shortest
     prefix of the shard's first term that sorts after the previous shard's last term.
 ``terms/<n>.json``
@@ -25,7 +26,8 @@ the same numbers as the single index and lunr.js ranks the same way from them. F
 ``store/<k>.json``
     What a result shows, for papers ``k * STORE_CHUNK`` up to the next chunk: by ref, ``title``,
     ``url`` (site-relative), ``date`` (``YYYY-MM-DD`` or null), ``theme`` (label or null),
-    ``abstract`` (for the snippet around the matched words). Fetched only for results on screen.
+    ``abstract`` (its first ``ABSTRACT_CHARS``, for the snippet around the matched words). Fetched
+    only for the results on screen.
 ``facets/<name>.json``
     ``theme``, ``organization``, ``year``: ``[[label, [position delta, ...]], ...]``, fetched only
     when the reader opens the filters.
