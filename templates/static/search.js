@@ -388,6 +388,7 @@
    */
   function attempt(raw, planOnly) {
     var lunr = window.lunr;
+    if (!manifest.shards.length) return planOnly ? {} : { results: [] }; // a site with no papers
     if (SYNTAX_RE.test(raw)) {
       var plan = syntaxShards(raw);
       var lacking = missing(plan.needed);
