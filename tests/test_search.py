@@ -489,7 +489,8 @@ def test_search_data_is_fetched_only_when_the_reader_starts_to_search(sample_bui
         spage.evaluate("() => window.sitegenSearch.load().then(() => true)")  # the fetch focus started
         assert any(u.endswith("/static/vendor/lunr/lunr.min.js") for u in requested)
         assert not [u for u in requested if "/terms/" in u or "/store/" in u or "/facets/" in u]
-        type_query(spage, "dice loss")
+        spage.locator("#site-search-q").fill("dice loss")  # one query (typed, each prefix fetches its own)
+        wait_search(spage, "dice loss")
         terms = [u for u in requested if "/data/search/terms/" in u]
         stores = [u for u in requested if "/data/search/store/" in u]
         # only the shards of the query's words, and the text of the (at most 8) results on screen
