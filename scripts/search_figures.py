@@ -1,17 +1,23 @@
-"""Figures for the search: the size of the index and store, and how fast results appear in Chromium.
+"""Figures for the search: the size of its files, and what typing a query costs in Chromium.
 
-    python scripts/search_figures.py [--content content] [--runs 7] [--query "dice loss"]
+    python scripts/search_figures.py [--content content] [--site DIR] [--runs 3] [--query WORDS ...]
 
-1. Builds the site into a temporary folder and prints the size of every search file, raw and
-   gzipped (level 6, what static hosts typically serve, and level 9), plus bytes per paper, and how
-   long building the search data takes.
-2. Serves the site on 127.0.0.1 and, in headless Chromium, ``--runs`` times with an empty cache:
-   opens the home page, presses "/" and types the query like a person (80 ms between keys). It
-   reports the time from the first keystroke to the first results on screen (this includes the
-   debounce, at most 300 ms while typing goes on, and fetching lunr.js, the manifest, the index and
-   the store, which start when the box gets focus); then, on a fresh page, the time from pasting
-   the whole query (one input event, right after "/") to its results; and, on an already-loaded
-   page, from a keystroke to new results.
+1. Builds the site into a temporary folder (or takes ``--site``, a site already built from the same
+   content, and rewrites its search data and search code from this checkout: a 20,000-paper build
+   takes a while) and prints the search files by kind (manifest, term shards, store, facets), raw
+   and gzipped (level 6, what static hosts typically serve), the spread of the shard sizes, and the
+   very common terms: the longest posting lists, each in a shard of its own, and what they weigh.
+2. Serves the site on 127.0.0.1 and, in headless Chromium with an empty cache each time, opens the
+   home page, presses "/" and types each query letter by letter like a person (``--delay`` ms
+   between keys). For each it reports:
+   - the bytes fetched (gzip -6 of every file fetched, as a static host would serve it) for the page
+     itself (HTML, CSS, scripts) and from the first keystroke until the first results are on screen
+     (lunr.js, the manifest, the shards, the store files of the results shown);
+   - the time from the first keystroke to the first results (it includes the debounce: at most
+     300 ms while typing goes on and data is still to be fetched);
+   - for every later keystroke, the time from the key to its results (median and worst);
+   - the fewest results shown for any prefix of three letters or more (typing never empties);
+   - the bytes fetched in all, once the whole query was typed.
 
 Nothing in the content folder is written.
 """
@@ -20,11 +26,15 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
+import shutil
 import statistics
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,131 +42,220 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import CHROMIUM_ARGS, chromium_path, serve  # noqa: E402
 
+from sitegen import themes  # noqa: E402
 from sitegen.build import build, gather  # noqa: E402
 from sitegen.errors import Diagnostics  # noqa: E402
-from sitegen.search import search_files  # noqa: E402
+from sitegen.search import PREFIX, search_files  # noqa: E402
 
-# Installed before the page's own scripts: timestamps of the first keystroke and of each search.
+QUERIES = ["reinforcement", "distillation", "preference", "generation", "language model", "dice loss"]
+
+# Installed before the page's own scripts: timestamps of the keystrokes and of each search shown.
 RECORDER = """
 window.__keys = [];
 window.__searches = [];
-document.addEventListener('keydown', () => window.__keys.push(performance.now()), true);
-window.__inputs = [];
-document.addEventListener('input', () => window.__inputs.push(performance.now()), true);
+document.addEventListener('keydown', (e) => window.__keys.push([performance.now(), e.key]), true);
 document.addEventListener('sitegen:search', (e) => {
   window.__searches.push({t: performance.now(), ...e.detail});
 });
 """
 
 
-def kib(n: int) -> str:
+def kib(n: float) -> str:
     return f"{n / 1024:8.1f} KiB"
 
 
-def sizes(out: Path, papers: int) -> None:
-    names = sorted((out / "data/search").iterdir()) + [
-        out / "static/vendor/lunr/lunr.min.js",
-        out / "static/search.js",
-    ]
-    print(f"{'file':40} {'raw':>12} {'gzip -6':>12} {'gzip -9':>12}")
-    total = [0, 0, 0]
-    for path in names:
+def gz(data: bytes) -> int:
+    return len(gzip.compress(data, 6, mtime=0))
+
+
+def sizes(out: Path) -> None:
+    groups: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    shard_gz: list[tuple[int, str]] = []
+    for path in sorted((out / PREFIX).rglob("*.json")):
         data = path.read_bytes()
-        row = [len(data), len(gzip.compress(data, 6, mtime=0)), len(gzip.compress(data, 9, mtime=0))]
-        total = [a + b for a, b in zip(total, row, strict=True)]
-        print(f"{path.relative_to(out).as_posix():40} {kib(row[0])} {kib(row[1])} {kib(row[2])}")
-    print(f"{'total, search.js (every page) included':40} {kib(total[0])} {kib(total[1])} {kib(total[2])}")
-    index = (out / "data/search/index-0.json").read_bytes()
-    store = (out / "data/search/store-0.json").read_bytes()
+        kind = path.relative_to(out / PREFIX).parts[0]
+        row = groups[kind]
+        row[0] += 1
+        row[1] += len(data)
+        row[2] += gz(data)
+        if kind == "terms":
+            shard_gz.append((gz(data), path.name))
+    lunr_js = (out / "static/vendor/lunr/lunr.min.js").read_bytes()
+    search_js = (out / "static/search.js").read_bytes()
+    groups["static/vendor/lunr/lunr.min.js"] = [1, len(lunr_js), gz(lunr_js)]
+    groups["static/search.js (every page)"] = [1, len(search_js), gz(search_js)]
+    print(f"{'files':34} {'count':>6} {'raw':>12} {'gzip -6':>12}")
+    for kind, (count, raw, packed) in groups.items():
+        print(f"{kind:34} {count:6d} {kib(raw)} {kib(packed)}")
+    shard_gz.sort()
+    values = [v for v, _ in shard_gz]
     print(
-        f"per paper ({papers} papers): index {len(index) / papers:.0f} B raw, "
-        f"{len(gzip.compress(index, 6, mtime=0)) / papers:.0f} B gzip; "
-        f"store {len(store) / papers:.0f} B raw, {len(gzip.compress(store, 6, mtime=0)) / papers:.0f} B gzip"
+        f"term shards, gzip: min {values[0] / 1024:.1f} KiB, median {statistics.median(values) / 1024:.1f} KiB,"
+        f" 90th percentile {values[int(len(values) * 0.9)] / 1024:.1f} KiB, max {values[-1] / 1024:.1f} KiB"
     )
+    manifest = json.loads((out / PREFIX / "manifest.json").read_bytes())
+    common = []
+    for _, name in manifest["shards"]:
+        data = (out / PREFIX / name).read_bytes()
+        body = json.loads(data)
+        for entry in body["t"]:
+            postings = sum(len(flat) for flat in entry[2:]) // 2
+            common.append((postings, entry[0], len(body["t"]), gz(data)))
+    common.sort(reverse=True)
+    print("very common terms (postings = papers x fields), and their shard:")
+    for postings, term, terms_in_shard, packed in common[:8]:
+        print(
+            f"  {term:14} {postings:7d} postings   shard of {terms_in_shard:4d} terms, {packed / 1024:6.1f} KiB gzip"
+        )
 
 
-def timings(out: Path, runs: int, query: str) -> None:
+def file_for(out: Path, url: str, base: str) -> Path | None:
+    path = unquote(urlsplit(url).path)
+    prefix = urlsplit(base).path
+    if not path.startswith(prefix):
+        return None
+    rel = path[len(prefix) :]
+    target = out / rel
+    if rel == "" or rel.endswith("/"):
+        target = target / "index.html"
+    return target if target.is_file() else None
+
+
+def fetched(page, out: Path, base: str, until: float | None) -> tuple[int, int, int]:
+    """(gzip bytes of the page load, gzip bytes fetched after it until ``until``, requests)."""
+    entries = page.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => [e.name, e.startTime])"
+        ".concat([[location.href, 0]])"
+    )
+    loaded = page.evaluate("window.__loadedAt")
+    page_bytes = search_bytes = count = 0
+    for url, start in entries:
+        if until is not None and start > until:
+            continue
+        path = file_for(out, url, base)
+        if path is None:
+            continue
+        count += 1
+        size = gz(path.read_bytes())
+        if start <= loaded:
+            page_bytes += size
+        else:
+            search_bytes += size
+    return page_bytes, search_bytes, count
+
+
+def type_query(browser, base: str, out: Path, query: str, delay: int) -> dict:
+    context = browser.new_context()  # empty cache every run
+    page = context.new_page()
+    page.add_init_script(RECORDER)
+    page.goto(base)
+    page.wait_for_load_state("networkidle")
+    page.evaluate("window.__loadedAt = performance.now()")
+    page.keyboard.press("/")
+    page.evaluate("window.__keys = []; window.__searches = []")  # the clock starts at the first letter
+    page.keyboard.type(query, delay=delay)
+    page.wait_for_function("q => window.__searches.some(s => s.query === q)", arg=query, timeout=60000)
+    page.wait_for_timeout(200)
+    keys = page.evaluate("window.__keys")
+    searches = page.evaluate("window.__searches")
+    first = next((s for s in searches if s["count"] > 0), None)
+    first_t = first["t"] if first else None
+    page_bytes, search_bytes, requests = fetched(page, out, base, first_t)
+    _, all_bytes, _ = fetched(page, out, base, None)
+    later = []
+    for n, (t, _) in enumerate(keys):
+        if first_t is None or t <= first_t:
+            continue
+        prefix = query[: n + 1].strip()
+        shown = [s["t"] - t for s in searches if s["query"] == prefix and s["t"] >= t]
+        if shown:
+            later.append(min(shown))
+    counts = [s["count"] for s in searches if len(s["query"]) >= 3]
+    context.close()
+    return {
+        "first": (first_t - keys[0][0]) if first_t else None,
+        "page": page_bytes,
+        "search": search_bytes,
+        "requests": requests,
+        "later": later,
+        "fewest": min(counts) if counts else None,
+        "all": all_bytes,
+    }
+
+
+def timings(out: Path, runs: int, queries: list[str], delay: int) -> None:
     path = chromium_path()
     if path is None:
         print("Chromium not found: no timings")
         return
     from playwright.sync_api import sync_playwright
 
-    cold: list[float] = []
-    pasted: list[float] = []
-    warm: list[float] = []
-    index_fetch: list[float] = []
+    print(f"\nChromium, typed {delay} ms/key, served from 127.0.0.1, empty cache; medians of {runs} runs:")
+    header = (
+        f"{'query':16} {'page gz':>9} {'+ search gz':>11} {'= before 1st':>12} {'1st results':>11}"
+        f" {'later keys':>17} {'fewest':>6} {'all typed gz':>12}"
+    )
+    print(header)
     with sync_playwright() as p, serve(out) as base:
         browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        for _ in range(runs):
-            context = browser.new_context()  # empty cache every run
-            page = context.new_page()
-            page.add_init_script(RECORDER)
-            page.goto(base)
-            page.wait_for_load_state("networkidle")
-            page.keyboard.press("/")
-            page.evaluate("window.__keys = []")  # the clock starts at the first letter, not at "/"
-            page.keyboard.type(query, delay=80)
-            page.wait_for_function("() => window.__searches.some(s => s.count > 0)", timeout=30000)
-            first_key = page.evaluate("window.__keys[0]")
-            first_results = page.evaluate("window.__searches.find(s => s.count > 0).t")
-            cold.append(first_results - first_key)
-            index_fetch.append(
-                page.evaluate(
-                    "performance.getEntriesByType('resource').filter(e => e.name.endsWith('index-0.json'))"
-                    ".map(e => e.responseEnd - e.startTime)[0]"
-                )
+        for query in queries:
+            rows = [type_query(browser, base, out, query, delay) for _ in range(runs)]
+            later = [v for r in rows for v in r["later"]]
+            firsts = [r["first"] for r in rows if r["first"] is not None]
+            page_gz = statistics.median(r["page"] for r in rows)
+            search_gz = statistics.median(r["search"] for r in rows)
+            later_text = f"{statistics.median(later):5.0f} / {max(later):5.0f} ms" if later else "-"
+            fewest = min((r["fewest"] for r in rows if r["fewest"] is not None), default=None)
+            print(
+                f"{query:16} {page_gz / 1024:7.1f} K {search_gz / 1024:9.1f} K {(page_gz + search_gz) / 1024:10.1f} K"
+                f" {statistics.median(firsts) if firsts else float('nan'):8.0f} ms {later_text:>17}"
+                f" {fewest!s:>6} {statistics.median(r['all'] for r in rows) / 1024:10.1f} K"
             )
-            # Loaded: one more keystroke, time to the results for the longer query.
-            page.wait_for_timeout(300)
-            page.evaluate("window.__keys = []; window.__searches = []")
-            page.keyboard.type("s")
-            page.wait_for_function("() => window.__searches.length > 0", timeout=30000)
-            warm.append(page.evaluate("window.__searches[0].t - window.__keys[0]"))
-            context.close()
-
-            context = browser.new_context()
-            page = context.new_page()
-            page.add_init_script(RECORDER)
-            page.goto(base)
-            page.wait_for_load_state("networkidle")
-            page.keyboard.press("/")
-            page.keyboard.insert_text(query)
-            page.wait_for_function("() => window.__searches.some(s => s.count > 0)", timeout=30000)
-            pasted.append(page.evaluate("window.__searches.find(s => s.count > 0).t - window.__inputs[0]"))
-            context.close()
         browser.close()
-
-    def show(label: str, values: list[float]) -> None:
-        print(
-            f"{label:58} median {statistics.median(values):7.1f} ms"
-            f"   (min {min(values):.1f}, max {max(values):.1f}, n={len(values)})"
-        )
-
-    print(f"\nChromium, query {query!r} typed 80 ms/key, served from 127.0.0.1:")
-    show("first keystroke -> first results (cold, empty cache)", cold)
-    show("  of which fetching index-0.json (request start -> end)", index_fetch)
-    show("query pasted right after '/' -> its results (cold)", pasted)
-    show("keystroke -> new results (index loaded; 100 ms debounce)", warm)
+    print("(later keys: median / worst time from a keystroke to its results, after the first results;")
+    print(" fewest: the fewest results shown for a prefix of 3 letters or more)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--content", type=Path, default=ROOT / "content")
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--query", default="dice loss")
+    parser.add_argument(
+        "--site", type=Path, help="a site already built from --content (its search is rewritten)"
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--delay", type=int, default=80, help="ms between keys")
+    parser.add_argument("--query", nargs="+", default=QUERIES)
+    parser.add_argument(
+        "--no-themes",
+        action="store_true",
+        help="skip the themes stage (slow on a large corpus before it scales): no theme field indexed",
+    )
     args = parser.parse_args()
 
+    if args.no_themes:
+        if not args.site:
+            parser.error("--no-themes needs --site (a built site to host the search data)")
+        themes.assign_themes = lambda *a, **kw: None
+        print("themes stage skipped: papers have no theme, the theme field is empty")
     _, site = gather(args.content, Diagnostics())
     start = time.perf_counter()
-    search_files(site.papers)
+    files = search_files(site.papers)
     built = time.perf_counter() - start
+    print(f"search data for {len(site.papers)} papers built in {built:.2f} s\n")
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "_site"
-        build(args.content, out, diags=Diagnostics())
-        print(f"search data for {len(site.papers)} papers built in {built:.2f} s\n")
-        sizes(out, len(site.papers))
-        timings(out, args.runs, args.query)
+        if args.site:
+            out = args.site
+            shutil.rmtree(out / PREFIX)
+            for name, data in files.items():
+                (out / name).parent.mkdir(parents=True, exist_ok=True)
+                (out / name).write_bytes(data)
+            for name in ("search.js",):
+                shutil.copy(ROOT / "templates/static" / name, out / "static" / name)
+        else:
+            out = Path(tmp) / "_site"
+            build(args.content, out, diags=Diagnostics())
+        sizes(out)
+        timings(out, args.runs, args.query, args.delay)
 
 
 if __name__ == "__main__":

@@ -1,70 +1,98 @@
-"""Search data: Lunr indexes built here with lunr.py, queried in the browser with lunr.js 2.3.9.
+"""Search data: a Lunr index built here, split by term into shards, queried in the browser with lunr.js 2.3.9.
 
-Files written under ``data/search/`` (all deterministic JSON, sorted keys):
+The whole index is built once (``build_index``, the only call to the index builder) and serialized
+exactly as ``lunr.Index.serialize`` does; everything else is cut from that dict, so the shards hold
+the same numbers as the single index and lunr.js ranks the same way from them. Files written under
+``data/search/`` (deterministic JSON, sorted keys):
 
 ``manifest.json``
-    ``{"format": 1, "lunr": "2.3.9", "pipeline": [...], "parts": [{"index": "index-0.json",
-    "store": "store-0.json", "papers": 270, "first": "2023-01-30", "last": "2025-12-24"}]}``.
-    The browser reads this first and then fetches the parts it lists (file names are relative to
-    the manifest). Today there is one part; the UI already searches every listed part and merges the
-    results, so splitting the index later means changing ``part_size`` here, not the UI.
-``index-<n>.json``
-    A serialized ``lunr.Index`` (what ``lunr.Index.load`` takes). Fields: ``title`` (boosted),
-    ``abstract``, ``organization``, ``theme``. Document refs are short base-36 numbers local to the
-    part, not paper ids: a ref is repeated in every posting and field vector, and long ids made the
-    sample index three times larger.
-``store-<n>.json``
-    What a result shows, by ref: ``title``, ``url`` (site-relative), ``date`` (``YYYY-MM-DD`` or
-    null), ``theme`` (label or null), ``snippet`` (start of the abstract).
+    ``format``, ``lunr`` (version), ``pipeline`` (the search pipeline's labels), ``fields``,
+    ``papers`` (how many; refs are their positions), ``shards`` (``[[boundary, file], ...]``),
+    ``store`` (papers per store file), ``minPrefix`` (letters from which the word being typed is
+    matched as a prefix) and ``facets`` (file per filter). Shard *i* holds every term
+    ``t`` with ``boundary[i] <= t < boundary[i + 1]`` (code point order); a boundary is the shortest
+    prefix of the shard's first term that sorts after the previous shard's last term.
+``terms/<n>.json``
+    One shard: ``{"d": divisor, "t": [[term, index, postings of field 0, ...]], "w": [[word, stem]],
+    "top": {prefix: [term, ...]}}``. A field's postings are flat ``[position delta, score * d, ...]``,
+    positions ascending; ``index`` is the term's ``_index`` in the single index. From the postings the
+    browser rebuilds both the inverted index entries and the field vectors' elements for these terms:
+    lunr.js scores a document by the dot product of the query vector with the document's field
+    vectors, divided by the query's norm only, so the entries for the query's terms are all a score
+    needs, and an index assembled from the shards of those terms scores exactly like the single one.
+    ``w`` maps the folded words of this shard's range to their stems where the stemmer changed them
+    (``reinforcement`` -> ``reinforc``), so a word being typed matches every word that begins with it.
+    ``top`` gives, for a prefix whose terms run over several shards, its most frequent completions.
+``store/<k>.json``
+    What a result shows, for papers ``k * STORE_CHUNK`` up to the next chunk: by ref, ``title``,
+    ``url`` (site-relative), ``date`` (``YYYY-MM-DD`` or null), ``theme`` (label or null),
+    ``abstract`` (its first ``ABSTRACT_CHARS``, for the snippet around the matched words). Fetched
+    only for the results on screen.
+``facets/<name>.json``
+    ``theme``, ``organization``, ``year``: ``[[label, [position delta, ...]], ...]``, fetched only
+    when the reader opens the filters.
 
 Normalization is shared with the browser: the functions registered here under ``FOLD_LABEL``,
 ``TRIM_LABEL`` and ``STEM_LABEL`` are registered under the same labels by
-``templates/static/search.js``, and the serialized index names them in its search pipeline, so a
-query is folded, trimmed and stemmed exactly like the text was. The stemmer is lunr.js's own,
-ported (``lunr_stemmer.py``), because lunr.py's differs from it.
+``templates/static/search.js``, and the index names them in its search pipeline, so a query is
+folded, trimmed and stemmed exactly like the text was. The stemmer is lunr.js's own, ported
+(``lunr_stemmer.py``), because lunr.py's differs from it; before it, a possessive ``'s`` is dropped.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from lunr import __TARGET_JS_VERSION__ as LUNR_JS_VERSION
 from lunr.builder import Builder
 from lunr.pipeline import Pipeline
+from lunr.stop_word_filter import WORDS as STOP_WORDS
 from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 
 from .lunr_index import serialize_with
-from .lunr_stemmer import stemmer
+from .lunr_stemmer import porter_stem
 from .models import Paper
 from .render import dump_json
-from .text import snippet
 
-FORMAT = 1
+FORMAT = 2
 """Version of the manifest's shape; bump it when the UI must change to read the files."""
 FOLD_LABEL = "sitegenFold"
 TRIM_LABEL = "sitegenTrimmer"
 STEM_LABEL = "sitegenStemmer"
 TITLE_BOOST = 10
-SNIPPET_LENGTH = 200
 FIELDS = ("title", "abstract", "organization", "theme")
 PREFIX = "data/search/"
+SHARD_BYTES = 24_000
+"""Target size of a term shard (raw JSON); a term whose postings alone are larger has a shard of its own."""
+STORE_CHUNK = 4
+"""Papers per store file: a result list on screen fetches a few small files, not the whole store."""
+TOP_COMPLETIONS = 6
+"""Completions kept for a typed prefix whose terms run over several shards (most frequent first)."""
+MIN_PREFIX = 2
+"""A word being typed is matched as a prefix from this many letters on (search.js has the same)."""
+MAX_WORD = 100
+"""Longer tokens are not words (no real one comes close): they are left out of the index and queries."""
+ABSTRACT_CHARS = 3000
+"""The store keeps this much of an abstract, enough for a snippet around the matched words."""
 
 # Letters that Unicode decomposition leaves alone but a reader types without the stroke or ligature.
 # search.js has the same table (FOLD_EXTRA); tests/test_search.py checks both give the same output.
 _FOLD_EXTRA = str.maketrans(
     {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
 )
-# lunr.js trims with ASCII \W, lunr.py with Unicode \W and only when the word has no inner
-# punctuation; this trimmer is Unicode-aware and always trims, and search.js does the same.
-_EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$")
 # What lunr.js's tokenizer splits on (/[\s\-]+/, JavaScript's \s); lunr.py splits on fewer spaces,
 # so text is normalized to plain spaces first and both cut words at the same places.
 _JS_SPACES = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
+# lunr.py's tokenizer (SEPARATOR_CHARS), for listing the words of a text the way the index saw them.
+_LUNR_SEPARATORS = re.compile("[ \t\n\r\f\v\xa0-]+")
+# A possessive: LLM's, model’s (the apostrophe as typed, as typeset, or as a modifier letter).
+_POSSESSIVES = ("'s", "\u2019s", "\u02bcs")
 
 
 def fold_text(text: str) -> str:
@@ -75,8 +103,26 @@ def fold_text(text: str) -> str:
 
 
 def trim_text(text: str) -> str:
-    """Strip punctuation at both ends of a word: ``(DMD),`` -> ``DMD``."""
-    return _EDGE_PUNCT.sub("", text)
+    """Strip punctuation at both ends of a word: ``(DMD),`` -> ``DMD``; a token over ``MAX_WORD`` is dropped.
+
+    A plain scan from each end: the regular expression it replaces (``^[\\W_]+|[\\W_]+$``) re-scanned
+    a run of punctuation from every position in it, quadratic on a token like ``x!!!…!x``.
+    """
+    if len(text) > MAX_WORD:
+        return ""
+    start, end = 0, len(text)
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    return text[start:end]
+
+
+def stem_word(word: str) -> str:
+    """What the index stores for a folded, trimmed word: possessive dropped, then lunr.js's Porter stem."""
+    if word.endswith(_POSSESSIVES) and len(word) > 2:
+        word = trim_text(word[:-2])
+    return porter_stem(word) if word else ""
 
 
 def fold(token: Token, i: int | None = None, tokens: list[Token] | None = None) -> Token:
@@ -90,25 +136,19 @@ def trim(token: Token, i: int | None = None, tokens: list[Token] | None = None) 
     return token if str(token) else None
 
 
+def stem(token: Token, i: int | None = None, tokens: list[Token] | None = None) -> Token | None:
+    """Lunr pipeline function: drop a possessive and stem (see ``stem_word``); drops tokens left empty."""
+    token.update(lambda s, metadata=None: stem_word(s))
+    return token if str(token) else None
+
+
 Pipeline.register_function(fold, FOLD_LABEL)
 Pipeline.register_function(trim, TRIM_LABEL)
-Pipeline.register_function(stemmer, STEM_LABEL)
-
-
-@dataclass(slots=True)
-class SearchPart:
-    """One independently loadable slice of the search data."""
-
-    papers: list[Paper]
-    """The papers of this part, oldest first (their position, in base 36, is their ref)."""
-    index: dict[str, Any]
-    """The serialized lunr index (what ``lunr.Index.load`` takes)."""
-    store: dict[str, dict[str, str | None]]
-    """What a result shows, by ref."""
+Pipeline.register_function(stem, STEM_LABEL)
 
 
 def ref(position: int) -> str:
-    """A document ref: the position in its part, in base 36 (short: refs repeat all over an index)."""
+    """A document ref: the position in the index, in base 36 (short: refs repeat all over an index)."""
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     out = ""
     while True:
@@ -137,77 +177,293 @@ def document(paper: Paper, position: int) -> dict[str, str]:
     return {"ref": ref(position)} | {name: _JS_SPACES.sub(" ", text) for name, text in fields.items()}
 
 
+def paper_date(paper: Paper) -> str | None:
+    """The date a result shows: publication, else the first edition's."""
+    date = paper.published or paper.first_seen
+    return date.isoformat() if date else None
+
+
 def store_record(paper: Paper) -> dict[str, str | None]:
-    """What a search result shows for ``paper``."""
+    """What a search result shows for ``paper`` (the snippet is cut around the matched words in the browser)."""
     return {
         "title": paper.title,
         "url": paper.url,
-        "date": paper.published.isoformat() if paper.published else None,
+        "date": paper_date(paper),
         "theme": paper.theme.label if paper.theme else None,
-        "snippet": snippet(paper.abstract, SNIPPET_LENGTH),
+        "abstract": paper.abstract[:ABSTRACT_CHARS],
     }
 
 
 def new_builder() -> Builder:
     """A lunr builder with sitegen's pipelines and fields (no documents yet)."""
     builder = Builder()
-    builder.pipeline.add(fold, trim, stop_word_filter, stemmer)
+    builder.pipeline.add(fold, trim, stop_word_filter, stem)
     # The search pipeline is what gets serialized and what lunr.js runs on query terms.
-    builder.search_pipeline.add(fold, trim, stemmer)
+    builder.search_pipeline.add(fold, trim, stem)
     builder.ref("ref")
     for name in FIELDS:
         builder.field(name, boost=TITLE_BOOST if name == "title" else 1)
     return builder
 
 
-def build_part(papers: Sequence[Paper]) -> SearchPart:
-    """Index ``papers`` (in the given order) as one part."""
-    documents = [document(paper, position) for position, paper in enumerate(papers)]
-    store = {ref(position): store_record(paper) for position, paper in enumerate(papers)}
-    # What lunr.py's builder would make (lunr_index.reference_index), written 100 times faster.
-    index = serialize_with(new_builder(), documents)
-    return SearchPart(papers=list(papers), index=index, store=store)
+def search_order(papers: Sequence[Paper]) -> list[Paper]:
+    """The papers in index order: oldest first, so that old papers keep their refs (and store files)."""
+    return list(reversed(papers))  # Site.papers is newest first
 
 
-def split_parts(papers: Sequence[Paper], part_size: int | None = None) -> list[list[Paper]]:
-    """Cut the papers into parts of at most ``part_size`` (one part when None).
+def build_index(documents: Sequence[dict[str, str]]) -> dict[str, Any]:
+    """The single Lunr index of ``documents``, serialized (what ``lunr.Index.load`` takes).
 
-    Oldest first, so that when the digest grows only the last part changes and the earlier ones
-    keep their bytes (and their cached copies in browsers).
+    The one place the index is built: everything else is cut from this dict, so a faster writer
+    producing the same dict changes nothing downstream.
     """
-    oldest_first = list(reversed(papers))  # Site.papers is newest first
-    if not oldest_first:
-        return []  # lunr cannot build an empty index; a site with no papers has no parts
-    size = part_size or len(oldest_first)
-    return [oldest_first[i : i + size] for i in range(0, len(oldest_first), size)]
+    # What lunr.py's builder would make (lunr_index.reference_index), written much faster.
+    return serialize_with(new_builder(), documents)
 
 
-def _date_range(papers: Sequence[Paper]) -> tuple[str | None, str | None]:
-    dates = sorted(d for p in papers if (d := p.first_seen or p.published))
-    return (dates[0].isoformat(), dates[-1].isoformat()) if dates else (None, None)
+def word_stems(documents: Sequence[dict[str, str]]) -> dict[str, str]:
+    """Every indexed word that the stemmer changes, folded and trimmed, with its stem.
+
+    What the browser needs to match a half-typed ``reinforcem`` to ``reinforcement``, stored as
+    ``reinforc``: a prefix of the word, but not of its stem.
+    """
+    raw: set[str] = set()
+    for doc in documents:
+        for name in FIELDS:
+            raw.update(_LUNR_SEPARATORS.split(doc[name].lower()))
+    out: dict[str, str] = {}
+    for token in raw:
+        word = trim_text(fold_text(token))
+        if not word or word in STOP_WORDS or word in out:
+            continue
+        stemmed = stem_word(word)
+        if stemmed and stemmed != word:
+            out[word] = stemmed
+    return out
 
 
-def search_files(papers: Sequence[Paper], part_size: int | None = None) -> dict[str, bytes]:
-    """Every search data file, by site-relative path: the manifest, then an index and a store per part."""
+# ---- shards -------------------------------------------------------------------------------------
+
+
+def _boundary(previous: str, first: str) -> str:
+    """The shortest prefix of ``first`` that sorts after ``previous``."""
+    for n in range(1, len(first) + 1):
+        if first[:n] > previous:
+            return first[:n]
+    return first
+
+
+def _exact_scale(scores: Sequence[float]) -> int:
+    """1000 when every score is a multiple of 0.001 that survives ``k / 1000`` (lunr rounds them so)."""
+    for score in scores:
+        if round(score * 1000) / 1000 != score:
+            return 1
+    return 1000
+
+
+def _postings(serialized: dict[str, Any]) -> dict[int, list[list[tuple[int, float]]]]:
+    """For each term index, per field, ``(position, score)`` ascending, read off the field vectors."""
+    fields = serialized["fields"]
+    field_no = {name: n for n, name in enumerate(fields)}
+    postings: dict[int, list[list[tuple[int, float]]]] = defaultdict(lambda: [[] for _ in fields])
+    for field_ref, elements in serialized["fieldVectors"]:
+        name, doc_ref = field_ref.split("/", 1)
+        n, position = field_no[name], int(doc_ref, 36)
+        for k in range(0, len(elements), 2):
+            postings[elements[k]][n].append((position, elements[k + 1]))
+    for lists in postings.values():
+        for entries in lists:
+            entries.sort()
+    return postings
+
+
+def _encode(entries: list[tuple[int, float]], scale: int) -> list[float | int]:
+    flat: list[float | int] = []
+    last = 0
+    for position, score in entries:
+        flat += [position - last, round(score * scale) if scale != 1 else score]
+        last = position
+    return flat
+
+
+def _completions(
+    prefix: str, terms: list[str], df: dict[str, int], words: list[str], stems: dict[str, str]
+) -> list[str]:
+    """The most frequent terms a word beginning with ``prefix`` can stand for."""
+    found = set(terms[bisect.bisect_left(terms, prefix) : bisect.bisect_left(terms, prefix + "\U0010ffff")])
+    for word in words[bisect.bisect_left(words, prefix) : bisect.bisect_left(words, prefix + "\U0010ffff")]:
+        if stems[word] in df:
+            found.add(stems[word])
+    return sorted(found, key=lambda t: (-df[t], t))[:TOP_COMPLETIONS]
+
+
+def shard_index(
+    serialized: dict[str, Any], stems: dict[str, str], shard_bytes: int = SHARD_BYTES
+) -> tuple[list[list[str]], list[dict[str, Any]]]:
+    """Cut a serialized index into term shards: (``[[boundary, ...]]`` per shard, shard bodies).
+
+    Terms stay in the index's sorted order and each term's postings stay whole in one shard; a shard
+    closes once it reaches ``shard_bytes``, so very common terms (a posting per paper) end up alone.
+    """
+    fields = serialized["fields"]
+    postings = _postings(serialized)
+    terms = [term for term, _ in serialized["invertedIndex"]]
+    entries: list[list[Any]] = []
+    df: dict[str, int] = {}
+    for term, posting in serialized["invertedIndex"]:
+        index = posting["_index"]
+        lists = postings.get(index) or [[] for _ in fields]
+        df[term] = len({p for entries_ in lists for p, _ in entries_})
+        entries.append([term, index, lists])
+    groups: list[list[list[Any]]] = []
+    sizes: list[int] = []
+    for entry in entries:
+        cost = len(entry[0]) + 12 + sum(8 * len(lst) for lst in entry[2])
+        if groups and sizes[-1] + cost <= shard_bytes * 1.5 and sizes[-1] < shard_bytes:
+            groups[-1].append(entry)
+            sizes[-1] += cost
+        elif len(groups) > 1 and sizes[-1] < shard_bytes / 4 and sizes[-2] + sizes[-1] <= 2 * shard_bytes:
+            # a short run of terms cut off by a very common one: it joins the shard before it
+            groups[-2] += groups.pop()
+            sizes[-2] += sizes.pop()
+            groups.append([entry])
+            sizes.append(cost)
+        else:
+            groups.append([entry])
+            sizes.append(cost)
+    boundaries = [""] + [_boundary(a[-1][0], b[0][0]) for a, b in zip(groups, groups[1:], strict=False)]
+    words = sorted(stems)
+    bodies: list[dict[str, Any]] = []
+    for n, group in enumerate(groups):
+        low, high = boundaries[n], boundaries[n + 1] if n + 1 < len(groups) else None
+        scores = [s for _, _, lists in group for lst in lists for _, s in lst]
+        scale = _exact_scale(scores)
+        body: dict[str, Any] = {
+            "d": scale,
+            "t": [[term, index] + [_encode(lst, scale) for lst in lists] for term, index, lists in group],
+        }
+        start = bisect.bisect_left(words, low)
+        stop = bisect.bisect_left(words, high) if high is not None else len(words)
+        body["w"] = [[w, stems[w]] for w in words[start:stop] if stems[w] in df]
+        bodies.append(body)
+    # A prefix whose terms run over several shards: its top completions go with the shard holding it.
+    top: dict[int, dict[str, list[str]]] = defaultdict(dict)
+    for b in boundaries[1:]:
+        for n in range(MIN_PREFIX, len(b)):
+            prefix = b[:n]
+            holder = bisect.bisect_right(boundaries, prefix) - 1
+            if prefix not in top[holder]:
+                top[holder][prefix] = _completions(prefix, terms, df, words, stems)
+    for holder, table in top.items():
+        bodies[holder]["top"] = table
+    return [[b] for b in boundaries], bodies
+
+
+def assemble(
+    manifest: dict[str, Any], bodies: Sequence[dict[str, Any]], every_document: bool = False
+) -> dict[str, Any]:
+    """A serialized lunr index made of some shards, as search.js makes it (here for the tests).
+
+    Postings are listed in the order of the single index's JSON (refs sorted as strings) and field
+    vectors by position, then field, so that lunr.js breaks ties the same way as with the single index.
+    ``every_document`` adds the empty field vectors of every paper: a query of only ``-word`` clauses
+    returns every document lunr has a field vector for.
+    """
+    fields = manifest["fields"]
+    inverted: list[list[Any]] = []
+    vectors: dict[tuple[int, int], list[tuple[int, float]]] = defaultdict(list)
+    for body in bodies:
+        scale = body["d"]
+        for term, index, *lists in body["t"]:
+            posting: dict[str, Any] = {"_index": index}
+            for n, flat in enumerate(lists):
+                position, refs = 0, []
+                for k in range(0, len(flat), 2):
+                    position += flat[k]
+                    score = flat[k + 1] / scale if scale != 1 else flat[k + 1]
+                    refs.append(ref(position))
+                    vectors[position, n].append((index, score))
+                posting[fields[n]] = {r: {} for r in sorted(refs)}
+            inverted.append([term, posting])
+    inverted.sort(key=lambda entry: entry[0])
+    if every_document:
+        for position in range(manifest["papers"]):
+            for n in range(len(fields)):
+                vectors.setdefault((position, n), [])
+    field_vectors = []
+    for (position, n), elements in sorted(vectors.items()):
+        flat_vector: list[float] = []
+        for index, score in sorted(elements):
+            flat_vector += [index, score]
+        field_vectors.append([f"{fields[n]}/{ref(position)}", flat_vector])
+    return {
+        "version": manifest["lunr"],
+        "fields": fields,
+        "fieldVectors": field_vectors,
+        "invertedIndex": inverted,
+        "pipeline": manifest["pipeline"],
+    }
+
+
+# ---- facets and files ---------------------------------------------------------------------------
+
+
+def _facets(papers: Sequence[Paper]) -> dict[str, list[list[Any]]]:
+    """Filter values with the positions of their papers (delta-encoded), most papers first."""
+    values: dict[str, dict[str, list[int]]] = {"theme": {}, "organization": {}, "year": {}}
+    for position, paper in enumerate(papers):
+        if paper.theme:
+            values["theme"].setdefault(paper.theme.label, []).append(position)
+        if paper.organization:
+            values["organization"].setdefault(paper.organization.name, []).append(position)
+        date = paper_date(paper)
+        if date:
+            values["year"].setdefault(date[:4], []).append(position)
+    out: dict[str, list[list[Any]]] = {}
+    for name, by_label in values.items():
+        if name == "year":
+            order = sorted(by_label, reverse=True)
+        else:
+            order = sorted(by_label, key=lambda label: (-len(by_label[label]), label))
+        out[name] = [
+            [label, [p - q for p, q in zip(by_label[label], [0] + by_label[label], strict=False)]]
+            for label in order
+        ]
+    return out
+
+
+def search_files(papers: Sequence[Paper], shard_bytes: int = SHARD_BYTES) -> dict[str, bytes]:
+    """Every search data file, by site-relative path: manifest, term shards, store chunks, facets."""
+    ordered = search_order(papers)
     files: dict[str, bytes] = {}
-    entries = []
-    pipeline: list[str] = new_builder().search_pipeline.serialize()
-    for n, chunk in enumerate(split_parts(papers, part_size)):
-        part = build_part(chunk)
-        serialized = part.index
+    pipeline = new_builder().search_pipeline.serialize()
+    shards: list[list[str]] = []
+    if ordered:  # lunr cannot build an empty index; a site with no papers has no shards
+        documents = [document(paper, n) for n, paper in enumerate(ordered)]
+        serialized = build_index(documents)
         pipeline = serialized["pipeline"]
-        first, last = _date_range(chunk)
-        entries.append(
-            {
-                "index": f"index-{n}.json",
-                "store": f"store-{n}.json",
-                "papers": len(chunk),
-                "first": first,
-                "last": last,
-            }
-        )
-        files[f"{PREFIX}index-{n}.json"] = dump_json(serialized)
-        files[f"{PREFIX}store-{n}.json"] = dump_json(part.store)
-    manifest = {"format": FORMAT, "lunr": LUNR_JS_VERSION, "pipeline": pipeline, "parts": entries}
+        boundaries, bodies = shard_index(serialized, word_stems(documents), shard_bytes)
+        for n, (entry, body) in enumerate(zip(boundaries, bodies, strict=True)):
+            name = f"terms/{n}.json"
+            files[PREFIX + name] = dump_json(body)
+            shards.append([entry[0], name])
+    for k in range(0, len(ordered), STORE_CHUNK):
+        chunk = {ref(n): store_record(ordered[n]) for n in range(k, min(k + STORE_CHUNK, len(ordered)))}
+        files[f"{PREFIX}store/{k // STORE_CHUNK}.json"] = dump_json(chunk)
+    facets = {}
+    for name, values in _facets(ordered).items():
+        facets[name] = f"facets/{name}.json"
+        files[PREFIX + facets[name]] = dump_json(values)
+    manifest = {
+        "format": FORMAT,
+        "lunr": LUNR_JS_VERSION,
+        "pipeline": pipeline,
+        "fields": list(FIELDS),
+        "papers": len(ordered),
+        "shards": shards,
+        "store": STORE_CHUNK,
+        "minPrefix": MIN_PREFIX,
+        "facets": facets,
+    }
     files[f"{PREFIX}manifest.json"] = dump_json(manifest)
     return files

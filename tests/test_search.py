@@ -16,15 +16,21 @@ from sitegen.build import build
 from sitegen.errors import Diagnostics
 from sitegen.lunr_stemmer import porter_stem
 from sitegen.models import Organization, Paper, Theme
+from sitegen.render import dump_json
 from sitegen.search import (
     FIELDS,
     FOLD_LABEL,
     STEM_LABEL,
+    STORE_CHUNK,
     TRIM_LABEL,
+    assemble,
+    build_index,
+    document,
     fold_text,
     ref,
     search_files,
-    split_parts,
+    search_order,
+    stem_word,
     trim_text,
 )
 
@@ -117,10 +123,31 @@ def load_json(path: Path):
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def read_files(out: Path) -> dict[str, bytes]:
+    """The search data files of a built site, by site-relative path."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / DATA).rglob("*.json")}
+
+
+def whole_index(files: dict[str, bytes]) -> dict:
+    """Every shard assembled into one serialized index (what the single index is)."""
+    manifest = json.loads(files[DATA + "manifest.json"])
+    return assemble(manifest, [json.loads(files[DATA + name]) for _, name in manifest["shards"]], True)
+
+
+def whole_store(files: dict[str, bytes]) -> dict[str, dict]:
+    """Every store chunk merged: ref -> record."""
+    store: dict[str, dict] = {}
+    for name, data in files.items():
+        if name.startswith(DATA + "store/"):
+            store.update(json.loads(data))
+    return store
+
+
 def python_search(out: Path, query: str) -> list[str]:
-    """Titles lunr.py finds for ``query`` in the built index, best first."""
-    index = Index.load(load_json(out / DATA / "index-0.json"))
-    store = load_json(out / DATA / "store-0.json")
+    """Titles lunr.py finds for ``query`` in the index the shards make up, best first."""
+    files = read_files(out)
+    index = Index.load(whole_index(files))
+    store = whole_store(files)
     return [store[r["ref"]]["title"] for r in index.search(query)]
 
 
@@ -150,30 +177,47 @@ def test_lunr_ships_with_the_site(sample_build):
 # ---- the index and the store ----------------------------------------------------------------
 
 
-def test_manifest_lists_the_parts_and_every_paper_is_in_the_store(sample_build):
+def test_manifest_lists_the_shards_and_every_paper_is_in_the_store(sample_build):
     result, out = sample_build
+    files = read_files(out)
     manifest = load_json(out / DATA / "manifest.json")
-    assert manifest["format"] == 1 and manifest["lunr"] == "2.3.9"
+    assert manifest["format"] == 2 and manifest["lunr"] == "2.3.9"
     assert manifest["pipeline"] == [FOLD_LABEL, TRIM_LABEL, STEM_LABEL]
-    assert [p["index"] for p in manifest["parts"]] == ["index-0.json"]
-    assert sum(p["papers"] for p in manifest["parts"]) == len(result.site.papers)
-    store = load_json(out / DATA / manifest["parts"][0]["store"])
+    assert manifest["fields"] == list(FIELDS)
+    assert manifest["papers"] == len(result.site.papers)
+    boundaries = [b for b, _ in manifest["shards"]]
+    assert (
+        boundaries[0] == "" and boundaries == sorted(boundaries) and len(set(boundaries)) == len(boundaries)
+    )
+    assert all(len(b) <= 12 for b in boundaries)
+    assert len(boundaries) > 5
+    store = whole_store(files)
     assert {doc["url"] for doc in store.values()} == {p.url for p in result.site.papers}
+    assert len([n for n in files if n.startswith(DATA + "store/")]) == -(-len(store) // STORE_CHUNK)
     for doc in store.values():
-        assert set(doc) == {"title", "url", "date", "theme", "snippet"}
+        assert set(doc) == {"title", "url", "date", "theme", "abstract"}
         assert (out / doc["url"] / "index.html").is_file()
         assert doc["date"] is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", doc["date"])
-        assert len(doc["snippet"]) <= 201
     by_url = {p.url: p for p in result.site.papers}
     tulu = next(d for d in store.values() if d["title"].startswith("TÜLU 3"))
     assert tulu["date"] == by_url[tulu["url"]].published.isoformat()
     assert tulu["theme"] == (by_url[tulu["url"]].theme.label if by_url[tulu["url"]].theme else None)
+    assert tulu["abstract"] == by_url[tulu["url"]].abstract
+
+
+def test_shards_are_of_roughly_equal_size(sample_build):
+    _, out = sample_build
+    files = read_files(out)
+    sizes = sorted(len(v) for k, v in files.items() if k.startswith(DATA + "terms/"))
+    # the last shard takes what is left; the others are within a factor of two of each other
+    assert max(sizes) <= 2 * sorted(sizes)[1], sizes
 
 
 def test_index_fields_refs_and_pipeline(sample_build):
-    result, out = sample_build
-    index = load_json(out / DATA / "index-0.json")
-    store = load_json(out / DATA / "store-0.json")
+    _, out = sample_build
+    files = read_files(out)
+    index = whole_index(files)
+    store = whole_store(files)
     assert index["version"] == "2.3.9"
     assert index["fields"] == list(FIELDS) == ["title", "abstract", "organization", "theme"]
     assert index["pipeline"] == [FOLD_LABEL, TRIM_LABEL, STEM_LABEL]
@@ -181,6 +225,20 @@ def test_index_fields_refs_and_pipeline(sample_build):
     assert refs == set(store)
     terms = {term for term, _ in index["invertedIndex"]}
     assert "tulu" in terms and "tülu" not in terms  # folded at build time
+    assert "llm" in terms and "llm's" not in terms  # possessives dropped
+
+
+def test_the_shards_make_up_exactly_the_single_index(sample_build):
+    result, _ = sample_build
+    files = search_files(result.site.papers)
+    single = build_index([document(p, n) for n, p in enumerate(search_order(result.site.papers))])
+    assert whole_index(files) == json.loads(json.dumps(single, sort_keys=True))
+    # and with many small shards, on a corpus made up here
+    papers = synthetic_papers(300)
+    files = search_files(papers, shard_bytes=2000)
+    assert len(json.loads(files[DATA + "manifest.json"])["shards"]) > 20
+    single = build_index([document(p, n) for n, p in enumerate(search_order(papers))])
+    assert whole_index(files) == json.loads(json.dumps(single, sort_keys=True))
 
 
 @pytest.mark.parametrize(
@@ -213,6 +271,33 @@ def _paper(n: int, title: str, abstract: str, **kw) -> Paper:
     return Paper(id=f"p{n}", key=title.lower(), title=title, abstract=abstract, **kw)
 
 
+SYNTHETIC_WORDS = (
+    "alpha beta gamma delta epsilon zeta eta theta reinforcement reinforced reinforcing distillation"
+    " distilled preference preferences generation generative generated generating alignment aligned"
+    " retrieval retrieving multimodal model models modeling language languages learning learned vision"
+    " video diffusion survey reasoning speech translation benchmark benchmarks agent agents LLM's"
+    " model’s tokenizer tokenization scaling scaled efficient efficiency robust robustness"
+).split()
+
+
+def synthetic_papers(n: int) -> list[Paper]:
+    """``n`` made-up papers over a small vocabulary with a few very common words (seeded, so stable)."""
+    import random
+
+    rng = random.Random(13)
+    weights = [1 / (rank + 1) for rank in range(len(SYNTHETIC_WORDS))]
+    orgs = [Organization(id=f"org{k}", name=f"Org {k}", slug=f"org{k}") for k in range(5)]
+    themes = [Theme(slug=f"t{k}", label=f"{SYNTHETIC_WORDS[k]} · {SYNTHETIC_WORDS[k + 5]}") for k in range(4)]
+    papers = []
+    for k in range(n):
+        title = " ".join(rng.choices(SYNTHETIC_WORDS, weights, k=rng.randint(3, 8))).capitalize()
+        words = rng.choices(SYNTHETIC_WORDS, weights, k=rng.randint(20, 80)) + [f"w{rng.randint(0, 3000)}"]
+        paper = _paper(k, f"{title} {k}", " ".join(words) + ".", organization=orgs[k % 5])
+        paper.theme = themes[k % 4]
+        papers.append(paper)
+    return papers
+
+
 def test_works_without_themes_and_indexes_them_when_set():
     org = Organization(id="sensenova", name="SenseNova", slug="sensenova")
     papers = [
@@ -220,9 +305,9 @@ def test_works_without_themes_and_indexes_them_when_set():
         _paper(2, "Quokka Smiles", "Small marsupials and their smiles."),
     ]
     plain = search_files(papers)
-    store = json.loads(plain[DATA + "store-0.json"])
+    store = whole_store(plain)
     assert [d["theme"] for d in store.values()] == [None, None]
-    index = Index.load(json.loads(plain[DATA + "index-0.json"]))
+    index = Index.load(whole_index(plain))
     assert [store[r["ref"]]["title"] for r in index.search("organization:sensenova")] == [
         "Zebra Crossing Detection"
     ]
@@ -230,23 +315,19 @@ def test_works_without_themes_and_indexes_them_when_set():
 
     papers[1].theme = Theme(slug="animals", label="marsupials · wildlife")
     themed = search_files(papers)
-    store = json.loads(themed[DATA + "store-0.json"])
-    index = Index.load(json.loads(themed[DATA + "index-0.json"]))
+    store = whole_store(themed)
+    index = Index.load(whole_index(themed))
     assert [store[r["ref"]]["title"] for r in index.search("theme:wildlife")] == ["Quokka Smiles"]
     assert sorted(str(d["theme"]) for d in store.values()) == ["None", "marsupials · wildlife"]
 
 
-def test_parts_are_oldest_first_and_cover_every_paper(sample_build):
-    result, _ = sample_build
+def test_refs_are_positions_oldest_first(sample_build):
+    result, out = sample_build
     papers = result.site.papers
-    parts = split_parts(papers, 100)
-    assert [len(p) for p in parts] == [100, 100, len(papers) - 200]
-    assert [p for part in parts for p in part] == list(reversed(papers))
-    files = search_files(papers, part_size=100)
-    manifest = json.loads(files[DATA + "manifest.json"])
-    assert [p["index"] for p in manifest["parts"]] == ["index-0.json", "index-1.json", "index-2.json"]
-    stores = [json.loads(files[DATA + p["store"]]) for p in manifest["parts"]]
-    assert sorted(d["url"] for s in stores for d in s.values()) == sorted(p.url for p in papers)
+    store = whole_store(read_files(out))
+    oldest_first = search_order(papers)
+    assert oldest_first == list(reversed(papers))
+    assert [store[ref(n)]["url"] for n in range(len(papers))] == [p.url for p in oldest_first]
     assert [ref(n) for n in (0, 9, 10, 35, 36, 1295, 1296)] == ["0", "9", "a", "z", "10", "zz", "100"]
 
 
@@ -254,7 +335,8 @@ def test_same_input_same_bytes(sample_build, tmp_path):
     result, out = sample_build
     again = build(CONTENT, tmp_path / "again", diags=Diagnostics())
     names = sorted(n for n in result.files if n.startswith(DATA))
-    assert names == ["data/search/index-0.json", "data/search/manifest.json", "data/search/store-0.json"]
+    assert names == sorted(read_files(out))
+    assert {n.split("/")[2] for n in names} == {"manifest.json", "terms", "store", "facets"}
     for name in names:
         assert (out / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
         assert again.files[name] == result.files[name]
@@ -392,20 +474,29 @@ def test_header_box_on_any_page_shows_results_in_a_panel(sample_build, spage):
 
 
 @pytest.mark.browser
-def test_index_is_fetched_only_when_the_reader_starts_to_search(sample_build, spage):
+def test_search_data_is_fetched_only_when_the_reader_starts_to_search(sample_build, spage):
     _, out = sample_build
     requested: list[str] = []
     spage.on("request", lambda r: requested.append(r.url))
+    shards = len(load_json(out / DATA / "manifest.json")["shards"])
     with serve(out) as base:
         spage.goto(base + "archive/")
         spage.wait_for_load_state("networkidle")
         assert any(u.endswith("/static/search.js") for u in requested)
         assert not [u for u in requested if "/data/search/" in u or "/vendor/lunr/" in u]
-        with spage.expect_request(re.compile(r"/data/search/index-0\.json$")):
+        with spage.expect_request(re.compile(r"/data/search/manifest\.json$")):
             spage.locator("#site-search-q").focus()
         spage.evaluate("() => window.sitegenSearch.load().then(() => true)")  # the fetch focus started
         assert any(u.endswith("/static/vendor/lunr/lunr.min.js") for u in requested)
-        assert any(u.endswith("/data/search/store-0.json") for u in requested)
+        assert not [u for u in requested if "/terms/" in u or "/store/" in u or "/facets/" in u]
+        spage.locator("#site-search-q").fill("dice loss")  # one query (typed, each prefix fetches its own)
+        wait_search(spage, "dice loss")
+        terms = [u for u in requested if "/data/search/terms/" in u]
+        stores = [u for u in requested if "/data/search/store/" in u]
+        # only the shards of the query's words, and the text of the (at most 8) results on screen
+        assert 1 <= len(terms) <= 4 < shards
+        assert 1 <= len(stores) <= 8
+        assert not [u for u in requested if "/facets/" in u]
 
 
 @pytest.mark.browser
@@ -581,33 +672,101 @@ def test_under_a_sub_path_and_from_the_404_page(tmp_path, spage):
         assert spage.js_errors == []
 
 
-@pytest.mark.browser
-def test_the_ui_searches_every_part_of_a_split_index(sample_build, tmp_path, spage):
-    result, out = sample_build
+# Queries whose top 20 must be the same from the shards as from the single index.
+RANKING_QUERIES = PARITY_QUERIES + [
+    "model",
+    "language model",
+    "large language models reasoning",
+    "+diffusion +video",
+    "+language -vision",
+    "-survey",
+    "gen*",
+    "re*",
+    "title:reinforcement learning",
+    "title:survey abstract:speech",
+    "*tion",
+    "LLM's",
+]
+
+
+def site_with_search_data(out: Path, tmp_path: Path, papers: list[Paper], **kw) -> Path:
+    """A copy of the built site whose search data is that of ``papers``, plus the single index."""
     site = tmp_path / "site"
     shutil.copytree(out, site)
     shutil.rmtree(site / DATA)
-    for name, data in search_files(result.site.papers, part_size=100).items():
+    for name, data in search_files(papers, **kw).items():
         (site / name).parent.mkdir(parents=True, exist_ok=True)
         (site / name).write_bytes(data)
-    requested: list[str] = []
-    spage.on("request", lambda r: requested.append(r.url))
+    single = build_index([document(p, n) for n, p in enumerate(search_order(papers))])
+    (site / "single.json").write_bytes(dump_json(single))  # as the site wrote its single index
+    return site
+
+
+def compare_rankings(page, base: str, queries: list[str], empty: int = 2) -> None:
+    """The top 20 of each query, from the shards it needs and from the single index, are equal."""
+    page.goto(base + "search/")
+    got = page.evaluate(
+        """async (queries) => {
+            await window.sitegenSearch.load();
+            const single = lunr.Index.load(await (await fetch('../single.json')).json());
+            const out = [];
+            for (const q of queries) {
+                const a = single.search(q).map(r => [r.ref, r.score]);
+                const b = (await window.sitegenSearch.lunrSearch(q)).map(r => [r.ref, r.score]);
+                out.push([q, a.length, a.slice(0, 20), b.length, b.slice(0, 20)]);
+            }
+            return out;
+        }""",
+        queries,
+    )
+    found = 0
+    for query, n_single, single, n_sharded, sharded in got:
+        assert sharded == single, query  # refs, order and scores: exactly equal
+        assert n_sharded == n_single, query
+        found += bool(single)
+    assert found >= len(queries) - empty  # the cases find something
+
+
+@pytest.mark.browser
+def test_sharded_rankings_equal_the_single_index(sample_build, tmp_path, spage):
+    result, out = sample_build
+    site = site_with_search_data(out, tmp_path, result.site.papers)
     with serve(site) as base:
-        spage.goto(base + "search/")
-        for query, title in FIRST_RESULTS[:3]:
-            type_query(spage, query)
-            assert titles(spage)[0] == title, query
-        for n in range(3):
-            assert any(u.endswith(f"/data/search/index-{n}.json") for u in requested)
-            assert any(u.endswith(f"/data/search/store-{n}.json") for u in requested)
+        compare_rankings(spage, base, RANKING_QUERIES)
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_sharded_rankings_equal_the_single_index_on_many_small_shards(sample_build, tmp_path, spage):
+    _, out = sample_build
+    papers = synthetic_papers(400)
+    site = site_with_search_data(out, tmp_path, papers, shard_bytes=1500)
+    assert len(load_json(site / DATA / "manifest.json")["shards"]) > 40
+    with serve(site) as base:
+        synthetic = [
+            "alpha beta",
+            "reinforcement",
+            "preferences generation",
+            "gamma*",
+            "gen*",
+            "re*",
+            "+delta -epsilon",
+            "title:zeta",
+            "title:video abstract:speech",
+            "-alpha",
+            "LLM's",
+            "model\u2019s agents",
+            "robust~1",
+            "w12*",
+        ]
+        compare_rankings(spage, base, RANKING_QUERIES + synthetic, empty=len(RANKING_QUERIES))
         assert spage.js_errors == []
 
 
 @pytest.mark.browser
 def test_lunr_js_gives_the_same_results_as_lunr_py(sample_build, spage):
     _, out = sample_build
-    serialized = load_json(out / DATA / "index-0.json")
-    py_index = Index.load(serialized)
+    py_index = Index.load(whole_index(read_files(out)))
 
     def ranked(results) -> list[tuple[float, str]]:
         # Ties may come out in either order; compare (score, ref) sorted, scores to 6 digits.
@@ -615,10 +774,9 @@ def test_lunr_js_gives_the_same_results_as_lunr_py(sample_build, spage):
 
     with serve(out) as base:
         spage.goto(base + "search/")
-        spage.evaluate("() => window.sitegenSearch.load().then(() => true)")  # lunr.js, with the pipeline
         js = spage.evaluate(
             """async (queries) => {
-                const index = lunr.Index.load(await (await fetch('../data/search/index-0.json')).json());
+                const index = await window.sitegenSearch.fullIndex();
                 return queries.map(q => index.search(q).map(r => ({ref: r.ref, score: r.score})));
             }""",
             PARITY_QUERIES,
@@ -680,3 +838,175 @@ def test_without_javascript_the_search_page_says_so(sample_build, browser):
             page.wait_for_url(re.compile(r"/archive/$"))
     finally:
         context.close()
+
+
+# ---- words, typing, snippets, filters ------------------------------------------------------------
+
+
+def test_possessives_are_their_word():
+    assert stem_word("llm's") == stem_word("llm") == "llm"
+    assert stem_word("model’s") == stem_word("model") == "model"
+    assert stem_word("models'") != ""  # a trailing apostrophe is trimmed before, not here
+    assert trim_text(fold_text("LLM’s")) == "llm’s" and stem_word("llm’s") == "llm"
+
+
+def test_edge_trimming_is_linear_on_crafted_tokens():
+    import time
+
+    token = "x" + "!" * 49_000 + "x"
+    start = time.perf_counter()
+    assert trim_text("(" + "!" * 40 + "word" + "!" * 40 + ")") == "word"
+    assert trim_text(token) == ""  # over MAX_WORD: not a word
+    assert trim_text("x" + "!" * 90 + "x") == "x" + "!" * 90 + "x"  # inner punctuation stays
+    for n in (10, 60, 99):
+        assert trim_text("!" * n) == ""
+    # a whole abstract of such tokens indexes in well under a second (it took 21 s per token before)
+    abstract = " ".join("x" + "!" * (5000 + k) + "x" for k in range(10)) + " " + "!" * 49_000 + "y"
+    search_files([_paper(1, "Crafted", abstract), _paper(2, "Plain", "A normal abstract.")])
+    assert time.perf_counter() - start < 5
+
+
+@pytest.mark.browser
+def test_edge_trimming_is_linear_in_javascript(sample_build, spage):
+    _, out = sample_build
+    with serve(out) as base:
+        spage.goto(base + "search/")
+        elapsed = spage.evaluate(
+            """() => {
+                const t0 = performance.now();
+                const s = window.sitegenSearch;
+                const out = [s.trimText('x' + '!'.repeat(49000) + 'x'), s.trimText('!'.repeat(99)),
+                             s.trimText('(' + '!'.repeat(40) + 'word' + '!'.repeat(40) + ')')];
+                return [performance.now() - t0, out];
+            }"""
+        )
+        assert elapsed[1] == ["", "", "word"]
+        assert elapsed[0] < 2000
+        spage.locator("#site-search-q").fill(
+            "x" + "!" * 30000 + "x dice loss"
+        )  # a crafted query is quick too
+        wait_search(spage, "x" + "!" * 30000 + "x dice loss")
+        assert titles(spage)[0].startswith("Dice Loss")
+
+
+def typed_counts(page, word: str) -> dict[str, int]:
+    """Type ``word`` letter by letter (like a person) and return the result count shown for each prefix."""
+    box = page.locator("#site-search-q")
+    box.fill("")
+    page.evaluate("window.__searches = []")
+    box.press_sequentially(word, delay=60)
+    wait_search(page, word)
+    page.wait_for_timeout(150)
+    counts: dict[str, int] = {}
+    for s in page.evaluate("window.__searches"):
+        counts[s["query"]] = s["count"]
+    return counts
+
+
+@pytest.mark.browser
+def test_typing_narrows_and_never_empties(sample_build, spage):
+    _, out = sample_build
+    with serve(out) as base:
+        spage.goto(base + "search/")
+        spage.evaluate("() => window.sitegenSearch.load().then(() => true)")
+        for word in ("reinforcement", "distillation", "preference", "generation", "alignment", "multimodal"):
+            counts = typed_counts(spage, word)
+            seen = {q: c for q, c in counts.items() if len(q) >= 3}
+            assert len(seen) >= (len(word) - 2) // 2, (word, counts)  # typed: many prefixes were shown
+            assert all(c > 0 for c in seen.values()), (word, counts)
+            # and every prefix from the third letter on, searched the same way one by one
+            prefixes = [word[:n] for n in range(3, len(word) + 1)]
+            found = spage.evaluate(
+                "ps => Promise.all(ps.map(p => window.sitegenSearch.search(p).then(rs => rs.length)))",
+                prefixes,
+            )
+            assert all(found), dict(zip(prefixes, found, strict=True))
+            assert found[-1] <= found[0]  # the whole word finds no more than its first letters
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_possessives_find_the_papers_of_their_word(sample_build, spage):
+    _, out = sample_build
+    with serve(out) as base:
+        spage.goto(base + "search/")
+        llm = type_query(spage, "llm ")["count"]
+        assert llm > 50
+        assert type_query(spage, "LLM's")["count"] >= llm
+        assert type_query(spage, "LLM’s ")["count"] == llm
+        assert type_query(spage, "model’s ")["count"] == type_query(spage, "model ")["count"]
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_papers_with_every_word_come_first(sample_build, spage):
+    _, out = sample_build
+    with serve(out) as base:
+        spage.goto(base + "search/")
+        for query in ("speech translation", "preference optimization reward", "dice monocular"):
+            words = spage.evaluate(
+                "q => window.sitegenSearch.search(q).then(rs => rs.map(r => r.words))", query
+            )
+            assert words and words[0] == len(query.split()), query
+            assert words == sorted(words, reverse=True), query
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_snippets_show_the_matched_words(sample_build, spage):
+    _, out = sample_build
+    with serve(out) as base:
+        spage.goto(base + "search/")
+        type_query(spage, "speech")
+        results = spage.locator(".search-result")
+        assert results.count() >= 10
+        for k in range(results.count()):
+            marks = results.nth(k).locator("mark").all_inner_texts()
+            theme = results.nth(k).locator(".search-result-theme").all_inner_texts()
+            # highlighted in the title or snippet, or the paper matched by its theme alone
+            assert any(m.lower().startswith("speech") for m in marks) or "speech" in "".join(theme), k
+        snippets = spage.locator(".search-result-snippet mark")
+        assert snippets.count() >= 10  # in the snippets, not only in the titles
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_filters_by_theme_organization_and_year(sample_build, spage):
+    result, out = sample_build
+    requested: list[str] = []
+    spage.on("request", lambda r: requested.append(r.url))
+    with serve(out) as base:
+        spage.goto(base + "search/?q=language")
+        total = wait_search(spage, "language")["count"]
+        assert not [u for u in requested if "/facets/" in u]
+        spage.locator("#search-filters summary").click()
+        year = spage.locator("#search-filter-year")
+        year.locator("option").nth(1).wait_for(state="attached")
+        assert [u for u in requested if "/facets/" in u]
+        options = year.locator("option").all_inner_texts()
+        counts = [int(re.search(r"\((\d+)\)$", o).group(1)) for o in options[1:]]
+        assert sum(counts) <= total and counts[0] > 0
+        label = year.locator("option").nth(1).get_attribute("value")
+        spage.evaluate("window.__searches = []")
+        year.select_option(label)
+        detail = wait_search(spage, "language")
+        assert detail["count"] == counts[0]
+        dates = spage.locator("#search-results time").evaluate_all("ts => ts.map(t => t.dateTime)")
+        assert dates and all(d.startswith(label) for d in dates)
+        assert spage.locator("#search-filter-theme option").count() > 1
+        year.select_option("")  # back to every year
+        assert wait_search(spage, "language")["count"] == total
+        # few sample papers name their organization; Phased DMD's is SenseNova
+        dmd = type_query(spage, "distribution matching")["count"]
+        org = spage.locator("#search-filter-organization")
+        spage.wait_for_function(
+            "() => document.querySelectorAll('#search-filter-organization option').length > 1"
+        )
+        assert "SenseNova (1)" in org.locator("option").all_inner_texts()
+        spage.evaluate("window.__searches = []")
+        org.select_option("SenseNova")
+        assert wait_search(spage, "distribution matching")["count"] == 1 < dmd
+        assert titles(spage) == [
+            "Phased DMD: Few-step Distribution Matching Distillation via Score Matching within Subintervals"
+        ]
+        assert spage.js_errors == []
