@@ -172,17 +172,22 @@ def _group(
     return np.array([order[a] for a in raw.tolist()], dtype=int)
 
 
-def used_columns(x: sparse.csr_matrix) -> sparse.csr_matrix:
-    """``x`` without its empty columns (terms no row has cost time and change nothing)."""
-    used = np.unique(x.indices)
-    return x[:, used]
+def used_columns(x: sparse.csr_matrix, min_rows: int = 1) -> sparse.csr_matrix:
+    """``x`` with only the columns of ``min_rows`` rows or more (terms no row has cost time and
+    change nothing; in an area, a term of one of its papers cannot bring two of them together,
+    and such terms are most of an area's columns). All used columns where that leaves none."""
+    df = np.bincount(x.indices, minlength=x.shape[1])
+    kept = np.flatnonzero(df >= min_rows)
+    if not len(kept):
+        kept = np.flatnonzero(df)
+    return x[:, kept]
 
 
 def _leaf(
     model: ThemeModel, rows: np.ndarray, k: int, seeds: np.ndarray, numbers: _Numbers
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cluster ``rows`` whole, seeded by the stored themes homed here (renumbered 0..h-1)."""
-    x = used_columns(model.tfidf_[rows])
+    x = used_columns(model.tfidf_[rows], min_rows=2)
     stored = sorted(set(seeds[seeds >= 0].tolist()))
     if stored:
         local = {s: i for i, s in enumerate(stored)}
