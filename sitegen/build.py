@@ -13,7 +13,7 @@ from .models import Dump, Site
 from .output import render_site
 from .pages import read_pages
 from .safe import inside
-from .stages import Stages
+from .stages import Stages, default_jobs
 from .writer import write_site
 
 
@@ -97,9 +97,14 @@ def _inside_content(path: Path, content: Path, diags: Diagnostics) -> bool:
 
 
 def gather(
-    content: Path, diags: Diagnostics, base_url: str | None = None, stages: Stages | None = None
+    content: Path,
+    diags: Diagnostics,
+    base_url: str | None = None,
+    stages: Stages | None = None,
+    jobs: int = 1,
 ) -> tuple[SiteConfig, Site]:
-    """Read and organize all content; nothing is written."""
+    """Read and organize all content; nothing is written. ``jobs``: processes the themes of a
+    large site may use."""
     stages = stages if stages is not None else Stages()
     with stages("read"):
         config, dumps = _read(content, diags, base_url)
@@ -123,7 +128,7 @@ def gather(
         if not stored_path.exists() or _inside_content(stored_path, content, diags)
         else []
     )
-    themes.assign_themes(site, n_themes=config.themes, stored=stored, stages=stages)
+    themes.assign_themes(site, n_themes=config.themes, stored=stored, stages=stages, jobs=jobs)
     return config, site
 
 
@@ -151,11 +156,12 @@ def build(
     jobs: int | None = None,
 ) -> BuildResult:
     """Build the site from ``content``; write it to ``out`` unless None. ``jobs``: processes
-    that render pages (None: one per core)."""
+    that cluster the themes and render the pages of a large site (None: one per core)."""
     start = time.perf_counter()
     diags = diags if diags is not None else Diagnostics()
     stages = Stages()
-    config, site = gather(content, diags, base_url, stages)
+    jobs = default_jobs() if jobs is None else jobs
+    config, site = gather(content, diags, base_url, stages, jobs)
     files = render_site(config, site, [templates] if templates else [], stages, jobs)
     if out is not None:
         with stages("write"):

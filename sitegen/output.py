@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -35,13 +34,12 @@ def render_site(
     site: Site,
     template_dirs: list[Path],
     stages: Stages | None = None,
-    jobs: int | None = None,
+    jobs: int = 1,
 ) -> dict[str, bytes]:
-    """Every file of the site, by site-relative path. ``jobs``: processes that render paper
-    pages (None: one per core)."""
+    """Every file of the site, by site-relative path. ``jobs``: processes that render paper pages."""
     stages = stages if stages is not None else Stages()
     with stages("render"):
-        files = render_pages(config, site, template_dirs, default_jobs() if jobs is None else jobs)
+        files = render_pages(config, site, template_dirs, jobs)
     with stages("search"):
         files.update(search_files(site.papers))
     with stages("feeds"):
@@ -116,14 +114,6 @@ def render_pages(
 #: Below this many papers, one process renders every page (starting workers costs more).
 PARALLEL_MIN = 1000
 _WORK: tuple[Renderer, list[Paper]] | None = None
-
-
-def default_jobs() -> int:
-    """One rendering process per core this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def paper_pages(

@@ -98,6 +98,12 @@ def test_past_max_full_same_input_same_themes(scaled, sample_docs):
     assert again.terms_ == scaled.terms_ and again.theme_areas_ == scaled.theme_areas_
 
 
+def test_past_max_full_areas_clustered_in_two_processes_give_the_same_themes(scaled, sample_docs):
+    parallel = ThemeModel(**SCALED, n_jobs=2).fit(sample_docs)
+    assert np.array_equal(parallel.labels_, scaled.labels_)
+    assert parallel.terms_ == scaled.terms_ and np.array_equal(parallel.related_, scaled.related_)
+
+
 def test_past_max_full_seeding_with_its_own_themes_and_areas_changes_nothing(scaled, sample_docs):
     seeded = ThemeModel(**SCALED).fit(
         sample_docs, seed_labels=scaled.labels_.tolist(), seed_areas=dict(enumerate(scaled.theme_areas_))

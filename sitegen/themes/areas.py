@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import hashlib
 import math
+import multiprocessing
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
 
 if TYPE_CHECKING:
     from .model import ThemeModel
@@ -49,67 +52,31 @@ def sample_of(rows: np.ndarray, ranks: np.ndarray, size: int) -> np.ndarray:
     return np.sort(rows[np.argsort(ranks[rows], kind="stable")[:size]])
 
 
-class _Numbers:
-    """Theme numbers for new themes: above every seed, each taken once."""
-
-    def __init__(self, start: int) -> None:
-        self.next = start
-
-    def take(self, count: int) -> int:
-        first, self.next = self.next, self.next + count
-        return first
-
-
-def split(
-    model: ThemeModel, rows: np.ndarray, k: int, seeds: np.ndarray | None, numbers: _Numbers | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """About ``k`` themes for ``rows`` of ``model.tfidf_``: (labels, centrality), one per row.
-    ``seeds`` (one per row of the whole matrix, or None) are stored theme numbers (-1: none); a
-    label is a seed number, or a new number above every seed."""
-    if numbers is None:
-        numbers = _Numbers(int(seeds.max()) + 1 if seeds is not None else 0)
-    local = seeds[rows] if seeds is not None else np.full(len(rows), -1)
-    return _split(model, rows, k, local, numbers, top=True)
-
-
-def _split(
-    model: ThemeModel, rows: np.ndarray, k: int, seeds: np.ndarray, numbers: _Numbers, top: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    n = len(rows)
-    if n <= model.max_full or k <= model.themes_per_area:
-        return _leaf(model, rows, k, seeds, numbers)
+def split(model: ThemeModel, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """About ``k`` themes for all of ``model.tfidf_``, area by area: (labels, centrality, area),
+    one per row. Theme numbers are unique across areas."""
+    n = model.tfidf_.shape[0]
+    rows = np.arange(n)
     n_areas = max(2, math.ceil(k / model.themes_per_area))
-    area = _areas(model, rows, n_areas)
-    counts = np.bincount(area, minlength=n_areas)
-    if counts.max() == n:  # nothing to split by: the documents are too much alike
-        return _leaf(model, rows, k, seeds, numbers)
-    if top:
-        model.areas_[rows] = area
-    # A stored theme goes to the area that holds most of its papers (the first one on a tie);
-    # in the others its papers start unseeded.
-    home: dict[int, int] = {}
-    seeded = seeds >= 0
-    if seeded.any():
-        pairs = np.unique(np.stack([seeds[seeded], area[seeded]]), axis=1, return_counts=True)
-        best: dict[int, tuple[int, int]] = {}
-        for (s, a), c in zip(pairs[0].T.tolist(), pairs[1].tolist(), strict=True):
-            if s not in best or c > best[s][0]:
-                best[s] = (c, a)
-        home = {s: a for s, (_, a) in best.items()}
+    area = _areas(model, rows, n_areas) if k > model.themes_per_area else np.zeros(n, dtype=int)
+    jobs = []
+    for a in np.unique(area).tolist():
+        members = np.flatnonzero(area == a)
+        # Each area is clustered whole: the areas are what a seeded build settles on.
+        jobs.append((members, max(1, round(k * len(members) / n)), np.full(len(members), -1)))
     labels = np.empty(n, dtype=int)
     centrality = np.empty(n)
-    for a in range(n_areas):
-        members = np.flatnonzero(area == a)
-        if not members.size:
-            continue
-        sub = seeds[members].copy()
-        for i, s in enumerate(sub.tolist()):
-            if s >= 0 and home[s] != a:
-                sub[i] = -1
-        # Each area is clustered whole: the areas are what a seeded build settles on.
-        k_area = max(1, round(k * len(members) / n))
-        labels[members], centrality[members] = _leaf(model, rows[members], k_area, sub, numbers)
-    return labels, centrality
+    again = []
+    for (members, k_area, _), (out, weight) in zip(jobs, _leaves(model, jobs, 0), strict=True):
+        labels[members], centrality[members] = out, weight
+        # A leaf ends at a fixed point of its refinement, the one a build seeded with its themes
+        # settles on, unless a theme came out empty: then it is settled again with one fewer.
+        found = len(set(out.tolist()))
+        if found < k_area:
+            again.append((members, found, out))
+    for (members, _, _), (out, weight) in zip(again, _leaves(model, again, 0), strict=True):
+        labels[members], centrality[members] = out, weight
+    return labels, centrality, area
 
 
 def settle(
@@ -122,7 +89,6 @@ def settle(
     its documents, so a build seeded with its own themes and areas gets them back unchanged."""
     x = model.tfidf_
     n = x.shape[0]
-    numbers = _Numbers(int(labels.max(initial=-1)) + 1)
     seeded = np.flatnonzero(labels >= 0)
     # Themes in a canonical order (by their first document), so that the result does not depend
     # on how they happen to be numbered.
@@ -139,14 +105,18 @@ def settle(
     new = np.flatnonzero(labels < 0)
     if len(new) and len(themes):
         area[new] = theme_area[np.asarray((x[new] @ centroids.T).argmax(axis=1)).ravel()]
-    out = np.empty(n, dtype=int)
-    centrality = np.empty(n)
-    grouping: dict[int, int] = {}
+    jobs = []
     for a in np.unique(area).tolist():
         members = np.flatnonzero(area == a)
         k = int((theme_area == a).sum()) + round(extra * len(members) / n)
-        out[members], centrality[members] = _leaf(model, members, max(k, 1), labels[members], numbers)
-        grouping.update(dict.fromkeys(out[members].tolist(), a))
+        jobs.append((members, max(k, 1), labels[members]))
+    out = np.empty(n, dtype=int)
+    centrality = np.empty(n)
+    grouping: dict[int, int] = {}
+    results = _leaves(model, jobs, int(labels.max(initial=-1)) + 1)
+    for a, (members, _, _), (leaf, weight) in zip(np.unique(area).tolist(), jobs, results, strict=True):
+        out[members], centrality[members] = leaf, weight
+        grouping.update(dict.fromkeys(leaf.tolist(), a))
     return out, centrality, area, grouping
 
 
@@ -183,24 +153,54 @@ def used_columns(x: sparse.csr_matrix, min_rows: int = 1) -> sparse.csr_matrix:
     return x[:, kept]
 
 
+#: Set in the parent before its pool forks: the model the workers cluster areas of.
+_MODEL: ThemeModel | None = None
+
+
+def _leaves(
+    model: ThemeModel, jobs: list[tuple[np.ndarray, int, np.ndarray]], first_new: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``_leaf`` of every (rows, k, seeds) job, in ``model.n_jobs`` processes where there are
+    several areas (they are independent). Each job's new themes take numbers from a range of
+    its own, reserved in job order, so the labels are the same whatever the number of processes."""
+    tasks = []
+    for rows, k, seeds in jobs:
+        tasks.append((rows, k, seeds, first_new))
+        first_new += max(k, len(set(seeds[seeds >= 0].tolist())))
+    if model.n_jobs <= 1 or len(tasks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_leaf(model, *task) for task in tasks]
+    global _MODEL
+    _MODEL = model
+    try:
+        workers = min(model.n_jobs, len(tasks))
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_leaf_task, tasks))
+    finally:
+        _MODEL = None
+
+
+def _leaf_task(task: tuple[np.ndarray, int, np.ndarray, int]) -> tuple[np.ndarray, np.ndarray]:
+    assert _MODEL is not None  # set before the pool forks
+    with threadpool_limits(1):
+        return _leaf(_MODEL, *task)
+
+
 def _leaf(
-    model: ThemeModel, rows: np.ndarray, k: int, seeds: np.ndarray, numbers: _Numbers
+    model: ThemeModel, rows: np.ndarray, k: int, seeds: np.ndarray, first_new: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Cluster ``rows`` whole, seeded by the stored themes homed here (renumbered 0..h-1)."""
+    """Cluster ``rows`` whole, seeded by the stored themes of ``seeds`` (renumbered 0..h-1 for
+    the factorization); new themes are numbered from ``first_new``."""
     x = used_columns(model.tfidf_[rows], min_rows=2)
     stored = sorted(set(seeds[seeds >= 0].tolist()))
-    if stored:
-        local = {s: i for i, s in enumerate(stored)}
-        renumbered = np.array([local.get(s, -1) for s in seeds.tolist()], dtype=int)
-        labels, centrality = model._flat(x, model.embedding_[rows], renumbered, max(k, len(stored)))
-        first_new = numbers.take(max(0, int(labels.max(initial=-1)) + 1 - len(stored)))
-        out = np.array(
-            [stored[c] if c < len(stored) else first_new + c - len(stored) for c in labels.tolist()],
-            dtype=int,
-        )
-        return out, centrality
-    labels, centrality = model._flat(x, model.embedding_[rows], None, k)
-    return labels + numbers.take(int(labels.max(initial=0)) + 1), centrality
+    local = {s: i for i, s in enumerate(stored)}
+    renumbered = np.array([local.get(s, -1) for s in seeds.tolist()], dtype=int)
+    labels, centrality = model._flat(
+        x, model.embedding_[rows], renumbered if stored else None, max(k, len(stored))
+    )
+    out = np.array(
+        [stored[c] if c < len(stored) else first_new + c - len(stored) for c in labels.tolist()], dtype=int
+    )
+    return out, centrality
 
 
 def _areas(model: ThemeModel, rows: np.ndarray, n_areas: int) -> np.ndarray:

@@ -80,6 +80,8 @@ class ThemeModel:
         must have for the paper to leave the theme it had.
     random_state : int
         Seed of SVD and NMF: the same input gives the same themes.
+    n_jobs : int
+        Processes that cluster areas at once (past ``max_full``); the themes are the same with any.
     """
 
     def __init__(
@@ -100,6 +102,7 @@ class ThemeModel:
         max_rounds: int = 8,
         stickiness: float = 0.35,
         random_state: int = 0,
+        n_jobs: int = 1,
     ) -> None:
         self.n_themes = n_themes
         self.k_range = k_range
@@ -117,6 +120,7 @@ class ThemeModel:
         self.max_rounds = max_rounds
         self.stickiness = stickiness
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def fit(
         self,
@@ -244,21 +248,19 @@ class ThemeModel:
             self.seeded_ = True
             stored = len(set(seeds[seeds >= 0].tolist()))
             k = max(stored, self.n_themes or self._candidate_counts(n)[0])
-            labels, known = seeds, seed_areas
+            self.chosen_k_ = k
+            labels, centrality, self.areas_, grouping = areas.settle(self, seeds, k - stored, seed_areas)
+            return labels, centrality, grouping
+        if self.n_themes is not None:
+            k = self.n_themes
         else:
-            if self.n_themes is not None:
-                k = self.n_themes
-            else:
-                sample = areas.sample_of(np.arange(n), self.hash_rank_, self.sweep_size)
-                self._flat(areas.used_columns(x[sample]), self.embedding_[sample], None, None, sweep=True)
-                k = round(self.chosen_k_ * math.sqrt(n / len(sample)))
-            # A first partition, area by area; then refined the way a seeded build refines it.
-            labels, _ = areas.split(self, np.arange(n), k, None)
-            known = dict(zip(labels.tolist(), self.areas_.tolist(), strict=True))
-            stored = len(known)
+            sample = areas.sample_of(np.arange(n), self.hash_rank_, self.sweep_size)
+            self._flat(areas.used_columns(x[sample]), self.embedding_[sample], None, None, sweep=True)
+            k = round(self.chosen_k_ * math.sqrt(n / len(sample)))
         self.chosen_k_ = k
-        labels, centrality, self.areas_, grouping = areas.settle(self, labels, max(0, k - stored), known)
-        return labels, centrality, grouping
+        # Area by area, each to the fixed point a build seeded with these themes settles on.
+        labels, centrality, self.areas_ = areas.split(self, k)
+        return labels, centrality, dict(zip(labels.tolist(), self.areas_.tolist(), strict=True))
 
     def _flat(
         self,

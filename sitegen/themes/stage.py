@@ -21,9 +21,10 @@ def assign_themes(
     stored: Sequence[StoredTheme] = (),
     random_state: int = 0,
     stages: Stages | None = None,
+    jobs: int = 1,
 ) -> ThemeModel:
     """Cluster ``site.papers``; set ``paper.theme``, ``paper.related`` and ``site.themes``.
-    ``stages`` times the themes and the related papers apart."""
+    ``stages`` times the themes and the related papers apart; ``jobs`` processes may cluster."""
     papers = site.papers
     for paper in papers:
         paper.theme, paper.related = None, []
@@ -39,7 +40,7 @@ def assign_themes(
             for i in members:
                 seed[i] = len(kept_stored)
             kept_stored.append(theme)
-    model = ThemeModel(n_themes=n_themes, random_state=random_state).fit(
+    model = ThemeModel(n_themes=n_themes, random_state=random_state, n_jobs=jobs).fit(
         [document(p) for p in papers],
         seed_labels=seed if kept_stored else None,
         stages=stages,
