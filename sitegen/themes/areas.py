@@ -56,14 +56,11 @@ def split(model: ThemeModel, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """About ``k`` themes for all of ``model.tfidf_``, area by area: (labels, centrality, area),
     one per row. Theme numbers are unique across areas."""
     n = model.tfidf_.shape[0]
-    rows = np.arange(n)
-    n_areas = max(2, math.ceil(k / model.themes_per_area))
-    area = _areas(model, rows, n_areas) if k > model.themes_per_area else np.zeros(n, dtype=int)
-    jobs = []
-    for a in np.unique(area).tolist():
-        members = np.flatnonzero(area == a)
-        # Each area is clustered whole: the areas are what a seeded build settles on.
-        jobs.append((members, max(1, round(k * len(members) / n)), np.full(len(members), -1)))
+    divided = _divide(model, np.arange(n), k, model.max_full)
+    jobs = [(members, k_area, np.full(len(members), -1)) for members, k_area in divided]
+    area = np.empty(n, dtype=int)
+    for a, (members, _, _) in enumerate(jobs):
+        area[members] = a
     labels = np.empty(n, dtype=int)
     centrality = np.empty(n)
     again = []
@@ -74,9 +71,28 @@ def split(model: ThemeModel, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
         found = len(set(out.tolist()))
         if found < k_area:
             again.append((members, found, out))
-    for (members, _, _), (out, weight) in zip(again, _leaves(model, again, 0), strict=True):
+    for (members, _, _), (out, weight) in zip(
+        again, _leaves(model, again, int(labels.max()) + 1), strict=True
+    ):
         labels[members], centrality[members] = out, weight
     return labels, centrality, area
+
+
+def _divide(model: ThemeModel, rows: np.ndarray, k: int, limit: int) -> list[tuple[np.ndarray, int]]:
+    """``rows`` (more than ``limit``) in areas of about ``themes_per_area`` themes, each with its
+    share of ``k``: the rows' strongest of k / themes_per_area topics learned on a sample. An area
+    of more than twice ``max_full`` rows (the topics need not split evenly) is divided again, so
+    that no area's clustering grows with the site."""
+    if k <= model.themes_per_area or len(rows) <= limit:
+        return [(rows, k)]
+    area = _areas(model, rows, math.ceil(k / model.themes_per_area))
+    if len(np.unique(area)) < 2:  # nothing to divide by: the documents are too much alike
+        return [(rows, k)]
+    out = []
+    for a in np.unique(area).tolist():
+        members = rows[area == a]
+        out.extend(_divide(model, members, max(1, round(k * len(members) / len(rows))), 2 * model.max_full))
+    return out
 
 
 def settle(
@@ -195,7 +211,11 @@ def _leaf(
     local = {s: i for i, s in enumerate(stored)}
     renumbered = np.array([local.get(s, -1) for s in seeds.tolist()], dtype=int)
     labels, centrality = model._flat(
-        x, model.embedding_[rows], renumbered if stored else None, max(k, len(stored))
+        x,
+        model.embedding_[rows],
+        renumbered if stored else None,
+        max(k, len(stored)),
+        max_iter=model.area_iter,
     )
     out = np.array(
         [stored[c] if c < len(stored) else first_new + c - len(stored) for c in labels.tolist()], dtype=int

@@ -76,7 +76,8 @@ def class_terms(
     # the phrase) does not stand on its own; the phrase may. (theme, term) pairs are found by
     # their position in the row-major, sorted entries: key = theme * terms + term.
     column = {t: i for i, t in enumerate(vocab)}
-    words_of = {j: [column[w] for w in vocab[j].split() if w in column] for j in np.flatnonzero(~single)}
+    present = np.unique(cols[~single[cols]])
+    words_of = {j: [column[w] for w in vocab[j].split() if w in column] for j in present.tolist()}
     keys = rows.astype(np.int64) * len(vocab) + cols
     at = np.flatnonzero(~single[cols])
     phrase_pos = np.repeat(at, [len(words_of[c]) for c in cols[at].tolist()])

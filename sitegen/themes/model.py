@@ -56,6 +56,9 @@ class ThemeModel:
         Past ``max_full``: the size of the sample the theme count is chosen on.
     themes_per_area : int
         Past ``max_full``: about how many themes one area holds.
+    area_iter : int
+        Past ``max_full``: iterations of an area's first factorization at most (its refinement
+        rounds settle it; a full run is most of the cost of a large site's themes).
     n_components : int
         Dimensions kept by TruncatedSVD (fewer when the data has fewer).
     n_terms : int
@@ -91,6 +94,7 @@ class ThemeModel:
         max_full: int = 800,
         sweep_size: int = 400,
         themes_per_area: int = 8,
+        area_iter: int = 100,
         n_components: int = 100,
         n_terms: int = 5,
         n_related: int = 5,
@@ -109,6 +113,7 @@ class ThemeModel:
         self.max_full = max_full
         self.sweep_size = sweep_size
         self.themes_per_area = themes_per_area
+        self.area_iter = area_iter
         self.n_components = n_components
         self.n_terms = n_terms
         self.n_related = n_related
@@ -269,10 +274,12 @@ class ThemeModel:
         seeds: np.ndarray | None,
         n_themes: int | None,
         sweep: bool = False,
+        max_iter: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Themes of the rows of ``x``, each seen whole: (labels, centrality). Labels are seed
         numbers where ``seeds`` gives them; centrality is each row's weight on its own topic (ranks
-        a theme's papers, most typical first)."""
+        a theme's papers, most typical first). ``max_iter`` bounds the first factorization (the
+        refinement rounds that follow settle the themes)."""
         n = x.shape[0]
         if n < 3 or x.nnz == 0:
             return np.zeros(n, dtype=int), np.ones(n)
@@ -285,7 +292,7 @@ class ThemeModel:
             return self._settle(x, seeds, k)
         if n_themes is not None:
             k = min(n_themes, n, x.shape[1])
-            return self._settle(x, _argmax(self._nmf(x, k)), k)
+            return self._settle(x, _argmax(self._nmf(x, k, max_iter=max_iter)), k)
         best_k, best_labels, best_score = 1, np.zeros(n, dtype=int), -2.0
         for k in self._candidate_counts(n):
             labels = _argmax(self._nmf(x, k))
