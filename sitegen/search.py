@@ -323,9 +323,11 @@ def shard_index(
             groups[-1].append(entry)
             sizes[-1] += cost
         elif len(groups) > 1 and sizes[-1] < shard_bytes / 4 and sizes[-2] + sizes[-1] <= 2 * shard_bytes:
-            # a short run of terms cut off by a very common one: it joins the shard before it
-            groups[-2] += groups.pop()
-            sizes[-2] += sizes.pop()
+            # a short run of terms cut off by a very common one: it joins the shard before it.
+            # (Popped first: in ``groups[-2] += groups.pop()`` the index is read before the pop.)
+            run, run_size = groups.pop(), sizes.pop()
+            groups[-1].extend(run)
+            sizes[-1] += run_size
             groups.append([entry])
             sizes.append(cost)
         else:

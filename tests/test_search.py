@@ -241,6 +241,20 @@ def test_the_shards_make_up_exactly_the_single_index(sample_build):
     assert whole_index(files) == json.loads(json.dumps(single, sort_keys=True))
 
 
+def test_a_short_run_between_two_very_common_terms_loses_no_term():
+    # "alpha" and "gamma" are in every abstract (each a shard of its own), "beta" in one: the short
+    # run "beta" joins the shard before it. That step once raised IndexError on two shards (a
+    # 50,000-paper build) and, on more, overwrote the shard before with a copy of another.
+    papers = [_paper(k, f"Paper {k}", f"alpha gamma filler{k % 7}.") for k in range(60)]
+    papers += [_paper(60 + k, f"Other {k}", "gamma delta.") for k in range(40)]
+    papers.append(_paper(100, "The Beta Paper", "beta alpha gamma."))
+    files = search_files(papers, shard_bytes=400)
+    single = build_index([document(p, n) for n, p in enumerate(search_order(papers))])
+    assert whole_index(files) == json.loads(json.dumps(single, sort_keys=True))
+    manifest = json.loads(files[DATA + "manifest.json"])
+    assert len(manifest["shards"]) >= 3
+
+
 @pytest.mark.parametrize(
     ("query", "title"), [c for c in FIRST_RESULTS if not c[0].endswith(("tül", "dm", "ben"))]
 )

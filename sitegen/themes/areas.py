@@ -3,15 +3,18 @@
 A factorization into k topics costs about (documents x k) per iteration, and k grows like
 sqrt(documents): on all of 20,000 papers at once that is minutes. So past ``max_full`` documents:
 
-1. the documents are split into a few *areas*: topics learned on a fixed-size sample (the
-   documents of lowest hash, which adding documents changes little), then every document's
-   weights on them with the topics fixed, and its strongest one is its area;
+1. the documents are split into *areas* (``split``): k / ``themes_per_area`` topics learned on a
+   fixed-size sample (the documents of lowest hash, which adding documents changes little), then
+   every document's weights on them with the topics fixed; its strongest one is its area. An area
+   of more than twice ``max_full`` documents is divided again (the topics need not split evenly);
 2. each area gets its share of the k themes (by its size) and is clustered on its own, the way a
-   small site is (``ThemeModel._flat``); ``settle`` then refines each area to a fixed point.
-   An area holds about ``themes_per_area`` themes, so its cost does not grow with the site.
+   small site is (``ThemeModel._flat``), to the fixed point of its refinement. An area's cost does
+   not grow with the site, and the areas are independent: ``model.n_jobs`` processes share them.
 
-Stored themes go where most of their papers are, and seed that area's clustering, so that adding a
-dump keeps old papers in their themes.
+A build seeded with stored themes keeps their areas (``themes.json`` stores each theme's area):
+``settle`` refines each area from its themes, new papers going to the area of the theme they are
+most like, so that adding a dump keeps old papers in their themes and a build seeded with its own
+themes gives them back unchanged.
 """
 
 from __future__ import annotations

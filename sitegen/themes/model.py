@@ -260,8 +260,12 @@ class ThemeModel:
             k = self.n_themes
         else:
             sample = areas.sample_of(np.arange(n), self.hash_rank_, self.sweep_size)
-            self._flat(areas.used_columns(x[sample]), self.embedding_[sample], None, None, sweep=True)
-            k = round(self.chosen_k_ * math.sqrt(n / len(sample)))
+            # Only the count is wanted here (the areas are clustered afresh), so no refinement, and
+            # no more iterations than an area's first factorization gets.
+            sample_k, _ = self._sweep(
+                areas.used_columns(x[sample]), self.embedding_[sample], max_iter=self.area_iter
+            )
+            k = round(sample_k * math.sqrt(n / len(sample)))
         self.chosen_k_ = k
         # Area by area, each to the fixed point a build seeded with these themes settles on.
         labels, centrality, self.areas_ = areas.split(self, k)
@@ -293,9 +297,18 @@ class ThemeModel:
         if n_themes is not None:
             k = min(n_themes, n, x.shape[1])
             return self._settle(x, _argmax(self._nmf(x, k, max_iter=max_iter)), k)
+        best_k, best_labels = self._sweep(x, embedding)
+        return self._settle(x, best_labels, best_k)
+
+    def _sweep(
+        self, x: sparse.csr_matrix, embedding: np.ndarray, max_iter: int | None = None
+    ) -> tuple[int, np.ndarray]:
+        """The theme count of best cosine silhouette among ``_candidate_counts``, and its labels;
+        sets ``chosen_k_`` and ``silhouettes_``."""
+        n = x.shape[0]
         best_k, best_labels, best_score = 1, np.zeros(n, dtype=int), -2.0
         for k in self._candidate_counts(n):
-            labels = _argmax(self._nmf(x, k))
+            labels = _argmax(self._nmf(x, k, max_iter=max_iter))
             if len(set(labels.tolist())) < 2:
                 continue
             # Cosine silhouette in the LSA space, where papers with synonyms are close. All
@@ -305,7 +318,7 @@ class ThemeModel:
             if score > best_score + 1e-9:
                 best_k, best_labels, best_score = k, labels, score
         self.chosen_k_ = best_k
-        return self._settle(x, best_labels, best_k)
+        return best_k, best_labels
 
     def _nmf(
         self,
