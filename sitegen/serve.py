@@ -368,8 +368,10 @@ class DevServer:
             diags = Diagnostics(echo=True)
             try:
                 # The local URL as base URL: the 404 page and canonical links work in the preview.
+                # One process: this one serves and watches in threads, and a fork of a threaded
+                # process may inherit a lock another thread held (a preview is a small site anyway).
                 result = build(
-                    self.content, self.root, templates=self.templates, base_url=self.url, diags=diags
+                    self.content, self.root, templates=self.templates, base_url=self.url, diags=diags, jobs=1
                 )
             except SitegenError as exc:
                 self.failures += 1
