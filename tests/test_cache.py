@@ -29,7 +29,9 @@ from sitegen.errors import Diagnostics
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def assert_same_tree(a: Path, b: Path) -> None:
@@ -85,9 +87,7 @@ class Maintainer:
                 (cold_root / "content" / "themes.json").write_bytes(cache.seed)
             os.chdir(cold_root)
             cold_diags = Diagnostics()
-            cold = build(
-                Path("content"), Path("site"), templates=Path("templates"), diags=cold_diags, jobs=1
-            )
+            cold = build(Path("content"), Path("site"), templates=Path("templates"), diags=cold_diags, jobs=1)
         finally:
             os.chdir(here)
         assert [str(d) for d in diags] == [str(d) for d in cold_diags]
