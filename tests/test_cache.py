@@ -270,3 +270,30 @@ def test_a_cache_in_use_is_left_alone(tmp_path):
             assert not other.enabled
             build(site.content, None, templates=site.templates, jobs=1, cache=other)
         assert any("in use by another build" in note for note in other.notes)
+
+
+def test_unchanged_files_are_hard_links_to_the_previous_site(tmp_path, monkeypatch):
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    first = build(Path("content"), Path("_site"), jobs=1)
+    before = {name: os.stat(tmp_path / "_site" / name) for name in first.files}
+    (tmp_path / "content" / "pages" / "about.md").write_text(
+        "---\ntitle: About\n---\nA new about page.\n", encoding="utf-8"
+    )
+    second = build(Path("content"), Path("_site"), jobs=1)
+    after = {name: os.stat(tmp_path / "_site" / name) for name in second.files}
+    linked = {name for name in after if name in before and after[name].st_ino == before[name].st_ino}
+    changed = {name for name in second.files if first.files.get(name) != second.files[name]}
+    assert changed and linked
+    # Exactly the unchanged files are links; every file holds the bytes of this build.
+    assert linked == {name for name in second.files if name in first.files and name not in changed}
+    assert _tree(tmp_path / "_site") == {**second.files, ".sitegen": _tree(tmp_path / "_site")[".sitegen"]}
+    # A symlink planted in the previous site is never linked into the next one.
+    target = tmp_path / "_site" / "robots.txt"
+    data = target.read_bytes()
+    target.unlink()
+    (tmp_path / "elsewhere.txt").write_bytes(data)
+    target.symlink_to(tmp_path / "elsewhere.txt")
+    build(Path("content"), Path("_site"), jobs=1)
+    assert not (tmp_path / "_site" / "robots.txt").is_symlink()
+    assert (tmp_path / "_site" / "robots.txt").read_bytes() == data
