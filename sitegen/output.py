@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from .cache import BuildCache
 from .config import SiteConfig
 from .feeds import render_feeds
 from .models import Paper, Site
@@ -36,6 +37,7 @@ def render_site(
     template_dirs: list[Path],
     stages: Stages | None = None,
     jobs: int = 1,
+    cache: BuildCache | None = None,
 ) -> dict[str, bytes]:
     """Every file of the site, by site-relative path. ``jobs``: processes that render paper pages.
 
