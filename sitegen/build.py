@@ -164,9 +164,12 @@ def gather(
     stages = stages if stages is not None else Stages()
     with stages("read"):
         config, dumps = _read(content, diags, base_url, cache)
+        # The previous build's themes: the seed of these, and who had which permalink (kept
+        # even when the themes are chosen afresh: a URL, once given, does not move).
+        stored = _seed(content, diags, cache)
     with stages("merge"):
         editions = merge.build_editions(dumps, diags)
-        papers = merge.merge_papers(editions, diags)
+        papers = merge.merge_papers(editions, diags, themes.permalink_owners(stored))
         archive, undated = group.group_by_month(papers)
         site = Site(
             papers=papers,
@@ -178,7 +181,7 @@ def gather(
             block_count=sum(len(d.entries) for d in dumps),
             dump_count=len(dumps),
         )
-    stored = _seed(content, diags, cache, reset_themes)
+    stored = [] if reset_themes else stored
     if cache is None:
         themes.assign_themes(site, n_themes=config.themes, stored=stored, stages=stages, jobs=jobs)
     else:
@@ -187,13 +190,12 @@ def gather(
     return config, site
 
 
-def _seed(
-    content: Path, diags: Diagnostics, cache: BuildCache | None, reset: bool
-) -> list[themes.StoredTheme]:
+def _seed(content: Path, diags: Diagnostics, cache: BuildCache | None) -> list[themes.StoredTheme]:
     """The themes the build starts from: the previous build's (carried in the cache), unless
     ``content/themes.json`` changed since that build (added, edited or removed: then it is what
-    the user wants, and a removed file means afresh); none with ``reset``. The bytes it started
-    from are ``cache.seed`` (what a build from scratch must be given to build the same site)."""
+    the user wants, and a removed file means afresh). The bytes it started from are
+    ``cache.seed`` (what a build from scratch must be given to build the same site; with
+    ``--reset-themes`` too, for the permalinks it carries)."""
     path = content / "themes.json"
     shown = display_path(path)
     present = path.exists() and _inside_content(path, content, diags)
@@ -204,10 +206,8 @@ def _seed(
         except OSError:
             raw = None
     if cache is None:
-        return themes.read_stored(path, diags, display=shown) if present and not reset else []
+        return themes.read_stored(path, diags, display=shown) if present else []
     cache.content_seed, cache.seed = digest_of(raw), None
-    if reset:
-        return []
     carried = cache.read_state()
     if carried is not None and carried[1] == cache.content_seed:
         own = Diagnostics()

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from .errors import Diagnostics
 from .models import Dump, Edition, Paper
-from .text import LONG_HASH, find_links, paper_slug, permalink_key, short_hash, slugify, title_key
+from .text import (
+    LONG_HASH,
+    find_links,
+    paper_slug,
+    permalink_key,
+    permalink_owner,
+    short_hash,
+    slugify,
+    title_key,
+)
 
 
 def _edition_order(dump: Dump) -> tuple:
@@ -38,22 +48,45 @@ def build_editions(dumps: list[Dump], diags: Diagnostics) -> list[Edition]:
     return editions
 
 
-def _distinct_ids(papers: list[Paper]) -> None:
-    """Give papers that would share a permalink distinct ones. ``papers`` are in the order they
-    were first seen (oldest edition first, then dump order): the first keeps the short permalink,
-    as it had it first; each other gets a long hash of its own merge key (64 bits). The result
-    depends on the content only, never on the order dumps were added in the same editions."""
+def _distinct_ids(papers: list[Paper], owners: Mapping[str, str] | None = None) -> None:
+    """Give papers that would share a permalink distinct ones; a permalink, once given, stays.
+
+    ``owners`` (permalink -> ``permalink_owner`` of the paper it was given to) is the previous
+    build's, carried in ``themes.json``: a paper keeps the permalink it had there, whatever was
+    added since (an older dump with a title crafted to share its hash included). The other papers,
+    in the order they were first seen (oldest edition first, then dump order), take the short
+    permalink if it is free, else a long hash of their own merge key (64 bits). Without carried
+    owners the first seen keeps the short one. The result depends on the content (and the carried
+    owners) only, never on the order dumps were added in the same editions."""
+    owners = owners or {}
     taken: set[str] = set()
+    rest: list[tuple[Paper, list[str]]] = []
     for paper in papers:
-        if paper.id in taken:
-            paper.id = paper_slug(paper.key, paper.title, hash_length=LONG_HASH)
-            if paper.id in taken:  # two 64-bit hashes equal: the whole hash
-                paper.id = paper_slug(paper.key, paper.title, hash_length=40)
+        choices = list(
+            dict.fromkeys(
+                [
+                    paper.id,
+                    paper_slug(paper.key, paper.title, hash_length=LONG_HASH),
+                    paper_slug(paper.key, paper.title, hash_length=40),  # two 64-bit hashes equal
+                ]
+            )
+        )
+        mine = permalink_owner(paper.key) if owners else None
+        had = next((c for c in choices if owners.get(c) == mine and c not in taken), None)
+        if had is not None:
+            paper.id = had
+            taken.add(had)
+        else:
+            rest.append((paper, choices))
+    for paper, choices in rest:
+        paper.id = next((c for c in choices if c not in taken), choices[-1])
         taken.add(paper.id)
 
 
-def merge_papers(editions: list[Edition], diags: Diagnostics) -> list[Paper]:
-    """One paper per normalized title. Editions are visited oldest first, so where dumps differ,
+def merge_papers(
+    editions: list[Edition], diags: Diagnostics, owners: Mapping[str, str] | None = None
+) -> list[Paper]:
+    """One paper per normalized title; ``owners``: who had which permalink (``_distinct_ids``). Editions are visited oldest first, so where dumps differ,
     the latest edition's values win; a value missing from a later dump keeps the earlier one.
 
     Two titles of one dump that differ only by what normalization ignores are never merged
@@ -94,7 +127,7 @@ def merge_papers(editions: list[Edition], diags: Diagnostics) -> list[Paper]:
                 value = getattr(entry, name)
                 if value is not None:
                     setattr(paper, name, value)
-    _distinct_ids(list(by_key.values()))
+    _distinct_ids(list(by_key.values()), owners)
     papers = list(by_key.values())
     for paper in papers:
         paper.links = find_links(paper.abstract)

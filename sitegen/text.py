@@ -108,6 +108,12 @@ PERMALINK_HASH = 6
 LONG_HASH = 16
 
 
+def permalink_owner(key: str) -> str:
+    """What tells which paper a permalink was given to (``themes.json`` carries it for every
+    paper): a long hash of the paper's merge key (``title_key``), which no crafted title shares."""
+    return short_hash(key, LONG_HASH)
+
+
 def paper_slug(key: str, title: str, hash_length: int = PERMALINK_HASH) -> str:
     """Permalink slug: title words and a hash of ``key`` (``permalink_key(title)``), stable for a
     title whatever else is in the content. A title with no ASCII word has its words in its own

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import socket
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import yaml
 from linkcheck import broken_links
 
 from sitegen.build import build
+from sitegen.cache import BuildCache
 from sitegen.errors import Diagnostics, SitegenError
 from sitegen.group import group_by_organization
 from sitegen.models import Organization, Paper
@@ -554,6 +556,70 @@ def test_a_colliding_title_never_takes_over_a_permalink(tmp_path):
         assert papers[second].id.startswith("attention-is-everything-") and len(papers[second].id) == 24 + 16
     feed = feedparser.parse((tmp_path / "out" / "feed.xml").read_bytes())
     assert {e.title: e.id for e in feed.entries}[first] == f"http://localhost:8000/papers/{short}/"
+
+
+def test_an_older_dump_added_later_never_takes_over_a_permalink(tmp_path):
+    """The takeover of #17: a dump of an *earlier* day, added after the fact, whose title was
+    crafted to share a paper's permalink. The paper seen first is then the crafted one; the
+    permalink stays with the paper that had it, as the previous build's themes record says."""
+    first, second = _colliding_titles()
+    content = _content(tmp_path, {"2025-12-24.txt": _dump(_paper(first))})
+    out = tmp_path / "out"
+    with BuildCache(tmp_path / "cache") as cache:
+        short = build(content, out, diags=Diagnostics(), cache=cache).site.papers[0].id
+    assert short == paper_slug(permalink_key(first), first)
+    (content / "dumps" / "2025-12-20.txt").write_text(_dump(_paper(second)), encoding="utf-8")
+    long_id = paper_slug(title_key(second), second, hash_length=16)
+
+    def ids(**options) -> dict[str, str]:
+        result = build(content, out, diags=Diagnostics(), **options)
+        return {p.title: p.id for p in result.site.papers}
+
+    # Carried by the build cache, with the themes kept or chosen afresh.
+    for reset in (False, True, False):
+        with BuildCache(tmp_path / "cache") as cache:
+            assert ids(cache=cache, reset_themes=reset) == {first: short, second: long_id}
+    feed = feedparser.parse((out / "feed.xml").read_bytes())
+    assert {e.title: e.id for e in feed.entries}[first] == f"http://localhost:8000/papers/{short}/"
+    assert (out / "papers" / short / "index.html").read_text(encoding="utf-8").count(html.escape(first)) >= 1
+    # Carried by content/themes.json (a copy of the site's data/themes.json), with no cache.
+    (content / "themes.json").write_bytes((out / "data" / "themes.json").read_bytes())
+    assert ids() == {first: short, second: long_id}
+    # With nothing carried, the rule is the content's alone: the paper seen first keeps it.
+    (content / "themes.json").unlink()
+    assert ids() == {
+        second: paper_slug(permalink_key(second), second),
+        first: paper_slug(title_key(first), first, 16),
+    }
+
+
+def test_a_paper_keeps_its_long_permalink_when_the_short_one_comes_free(tmp_path):
+    first, second = _colliding_titles()
+    content = _content(
+        tmp_path,
+        {"2025-12-20.txt": _dump(_paper(first)), "2025-12-24.txt": _dump(_paper(second))},
+    )
+    out = tmp_path / "out"
+    before = {p.title: p.id for p in build(content, out, diags=Diagnostics()).site.papers}
+    assert before[second] == paper_slug(title_key(second), second, hash_length=16)
+    (content / "themes.json").write_bytes((out / "data" / "themes.json").read_bytes())
+    (content / "dumps" / "2025-12-20.txt").unlink()  # the paper that had the short one is gone
+    after = {p.title: p.id for p in build(content, out, diags=Diagnostics()).site.papers}
+    assert after == {second: before[second]}
+
+
+def test_stored_permalink_owners_are_checked(tmp_path):
+    content = _content(tmp_path, {"2025-12-24.txt": _dump(_paper("A Paper"), _paper("Another Paper"))})
+    out = tmp_path / "out"
+    build(content, out, diags=Diagnostics())
+    record = json.loads((out / "data" / "themes.json").read_text(encoding="utf-8"))
+    assert all(len(t["owners"]) == len(t["papers"]) for t in record)
+    record[0]["owners"] = ["not hex"] * len(record[0]["papers"])
+    (content / "themes.json").write_text(json.dumps(record), encoding="utf-8")
+    diags = Diagnostics()
+    result = build(content, out, diags=diags)
+    assert len(result.site.papers) == 2
+    assert [d.message for d in diags if "themes" in d.message and "afresh" in d.message]
 
 
 def test_a_title_with_no_ascii_word_gets_a_slug_in_its_own_script(tmp_path):

@@ -35,7 +35,7 @@ work and returns ``self``, learned attributes end in ``_``), ``areas`` (the cost
 from .labels import class_terms, label_of, pick_terms
 from .model import ThemeModel
 from .stage import assign_themes, themes_in
-from .stored import StoredTheme, read_stored, themes_record
+from .stored import StoredTheme, permalink_owners, read_stored, themes_record
 from .terms import GENERIC_WORDS, STOP_WORDS, analyze, document, singular, terms_of, words
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "document",
     "label_of",
     "pick_terms",
+    "permalink_owners",
     "read_stored",
     "singular",
     "terms_of",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import Diagnostics
 from ..models import Site
+from ..text import LONG_HASH, permalink_owner
 
 #: A theme's slug is a path segment of its page: bounded, whatever a stored file says.
 MAX_SLUG = 80
@@ -24,6 +25,9 @@ class StoredTheme:
     """Paper ids."""
     area: int | None = None
     """The theme's area (``ThemeModel.theme_areas_``); None in a file from before areas."""
+    owners: list[str] | None = None
+    """``permalink_owner`` of each paper (same order): which paper each permalink was given
+    to, so that no paper added later takes it over. None in a file from before owners."""
 
 
 def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> list[StoredTheme]:
@@ -50,9 +54,16 @@ def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> l
                 and isinstance(item.get("papers"), list)
                 and all(isinstance(p, str) for p in item["papers"])
                 and (item.get("area") is None or (type(item["area"]) is int and item["area"] >= 0))
+                and _owners_ok(item)
             ):
                 stored.append(
-                    StoredTheme(item["slug"], item["label"], list(item["papers"]), item.get("area"))
+                    StoredTheme(
+                        item["slug"],
+                        item["label"],
+                        list(item["papers"]),
+                        item.get("area"),
+                        item.get("owners"),
+                    )
                 )
                 continue
             diags.warn(
@@ -68,6 +79,29 @@ def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> l
     return stored
 
 
+def _owners_ok(item: dict) -> bool:
+    """``owners`` is absent, or one hex string of ``LONG_HASH`` digits per paper."""
+    owners = item.get("owners")
+    return owners is None or (
+        isinstance(owners, list)
+        and len(owners) == len(item["papers"])
+        and all(isinstance(o, str) and len(o) == LONG_HASH and all(c in _HEX for c in o) for o in owners)
+    )
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def permalink_owners(stored: list[StoredTheme]) -> dict[str, str]:
+    """Permalink -> ``permalink_owner`` of the paper it was given to, from stored themes."""
+    return {
+        paper: owner
+        for theme in stored
+        if theme.owners
+        for paper, owner in zip(theme.papers, theme.owners, strict=True)
+    }
+
+
 def themes_record(site: Site) -> list[dict]:
     """``data/themes.json`` (and, copied to ``content/themes.json``, the seed of the next build)."""
     return [
@@ -77,6 +111,7 @@ def themes_record(site: Site) -> list[dict]:
             "terms": list(t.terms),
             "papers": [p.id for p in t.papers],
             "area": t.area,
+            "owners": [permalink_owner(p.key) for p in t.papers],
         }
         for t in site.themes
     ]
