@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -47,6 +48,7 @@ from sitegen.build import build, gather  # noqa: E402
 from sitegen.errors import Diagnostics  # noqa: E402
 from sitegen.search import PREFIX, search_files  # noqa: E402
 
+SCRIPTS = ("search.js", "search-engine.js")  # copied into --site from this checkout
 QUERIES = ["reinforcement", "distillation", "preference", "generation", "language model", "dice loss"]
 
 # Installed before the page's own scripts: timestamps of the keystrokes and of each search shown.
@@ -80,10 +82,13 @@ def sizes(out: Path) -> None:
         row[2] += gz(data)
         if kind == "terms":
             shard_gz.append((gz(data), path.name))
-    lunr_js = (out / "static/vendor/lunr/lunr.min.js").read_bytes()
-    search_js = (out / "static/search.js").read_bytes()
-    groups["static/vendor/lunr/lunr.min.js"] = [1, len(lunr_js), gz(lunr_js)]
-    groups["static/search.js (every page)"] = [1, len(search_js), gz(search_js)]
+    for name, when in (
+        ("static/vendor/lunr/lunr.min.js", ""),
+        ("static/search-engine.js", " (on search)"),
+        ("static/search.js", " (every page)"),
+    ):
+        data = (out / name).read_bytes()
+        groups[name + when] = [1, len(data), gz(data)]
     print(f"{'files':34} {'count':>6} {'raw':>12} {'gzip -6':>12}")
     for kind, (count, raw, packed) in groups.items():
         print(f"{kind:34} {count:6d} {kib(raw)} {kib(packed)}")
@@ -191,6 +196,7 @@ def timings(out: Path, runs: int, queries: list[str], delay: int) -> None:
     from playwright.sync_api import sync_playwright
 
     print(f"\nChromium, typed {delay} ms/key, served from 127.0.0.1, empty cache; medians of {runs} runs:")
+    print("load average (1, 5, 15 min) before: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
     header = (
         f"{'query':16} {'page gz':>9} {'+ search gz':>11} {'= before 1st':>12} {'1st results':>11}"
         f" {'later keys':>17} {'fewest':>6} {'all typed gz':>12}"
@@ -212,6 +218,7 @@ def timings(out: Path, runs: int, queries: list[str], delay: int) -> None:
                 f" {fewest!s:>6} {statistics.median(r['all'] for r in rows) / 1024:10.1f} K"
             )
         browser.close()
+    print("load average (1, 5, 15 min) after: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
     print("(later keys: median / worst time from a keystroke to its results, after the first results;")
     print(" fewest: the fewest results shown for a prefix of 3 letters or more)")
 
@@ -249,7 +256,7 @@ def main() -> None:
             for name, data in files.items():
                 (out / name).parent.mkdir(parents=True, exist_ok=True)
                 (out / name).write_bytes(data)
-            for name in ("search.js",):
+            for name in SCRIPTS:
                 shutil.copy(ROOT / "templates/static" / name, out / "static" / name)
         else:
             out = Path(tmp) / "_site"
