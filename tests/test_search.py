@@ -876,6 +876,31 @@ def test_page_scoring_equals_lunr_on_many_small_shards_and_three_letter_refs(sam
 
 
 @pytest.mark.browser
+def test_the_best_few_are_the_first_of_the_ranked_results(sample_build, spage):
+    _, out = sample_build
+    with serve(out) as base:
+        spage.goto(base + "search/")
+        got = spage.evaluate(
+            """async (queries) => {
+                const out = [];
+                for (const q of queries) {
+                    const all = (await window.sitegenSearch.search(q)).map(r => r.ref);
+                    for (const k of [1, 8, 20, 45]) {
+                        const top = (await window.sitegenSearch.best(q, k)).map(r => r.ref);
+                        out.push([q, k, all.length, top, all.slice(0, k)]);
+                    }
+                }
+                return out;
+            }""",
+            ["model", "language mod", "+language -vision", "dice loss", "re"],
+        )
+    assert all(n > 45 for q, k, n, _, _ in got if q in ("model", "re"))
+    for query, k, _, top, first in got:
+        assert top == first, (query, k)
+    assert spage.js_errors == []
+
+
+@pytest.mark.browser
 def test_the_engine_is_loaded_when_the_reader_starts_to_search(sample_build, spage):
     _, out = sample_build
     requested: list[str] = []

@@ -496,15 +496,18 @@
         return Array.from(found);
       },
     };
+    var buffers = scratch(papers, count);
     var words = null;
     if (groups) {
-      words = new Uint8Array(papers);
-      var mark = new Int32Array(papers);
+      // (every paper counted here is one lunr meets: a group's terms are terms of the clauses)
+      words = buffers.words;
+      var mark = buffers.mark;
       groups.forEach(function (terms, g) {
         terms.forEach(function (term) {
           var entry = postings.get(term);
           if (!entry) return;
-          entry.pos.forEach(function (list) {
+          for (var f = 0; f < count; f++) {
+            var list = entry.pos[f];
             for (var i = 0; i < list.length; i++) {
               var d = list[i];
               if (mark[d] !== g + 1) {
@@ -512,41 +515,35 @@
                 words[d]++;
               }
             }
-          });
+          }
         });
       });
     }
     var results = [];
-    function result(position, score, step) {
-      return {
-        ref: refOf(position),
-        position: position,
-        score: score,
-        step: step,
-        words: words ? words[position] : undefined,
-        match: match,
-      };
-    }
     if (query.isNegated()) {
       // lunr scores every field vector of the index (0: the query vector is empty), paper by paper.
       for (var p = 0; p < papers; p++) {
-        if (contains(allRequired, p) && !contains(allProhibited, p)) results.push(result(p, 0, p));
+        if (contains(allRequired, p) && !contains(allProhibited, p)) results.push(new Result(p, 0, p, undefined, match));
       }
+      buffers.clean = true; // nothing written: a query of -words only comes with no groups
       return results;
     }
     // The query's norm, per field: lunr's Vector#magnitude, over the entries in term index order.
-    var norms = vectors.map(function (vector) {
+    var termOrders = vectors.map(function (vector) {
+      return Array.from(vector.keys()).sort(function (a, b) { return a - b; });
+    });
+    var norms = vectors.map(function (vector, f) {
       var sum = 0;
-      Array.from(vector.keys()).sort(function (a, b) { return a - b; }).forEach(function (t) {
+      termOrders[f].forEach(function (t) {
         var value = vector.get(t);
         sum += value * value;
       });
       return Math.sqrt(sum);
     });
     // Dot products per (paper, field), the query's terms taken in term index order as Vector#dot does.
-    var dots = new Float64Array(papers * count);
+    var dots = buffers.dots;
     vectors.forEach(function (vector, f) {
-      Array.from(vector.keys()).sort(function (a, b) { return a - b; }).forEach(function (t) {
+      termOrders[f].forEach(function (t) {
         var q = vector.get(t);
         var list = entries.get(t).pos[f];
         var scores = entries.get(t).score[f];
@@ -554,14 +551,15 @@
       });
     });
     // The step at which lunr first met each (paper, field), and each paper.
-    var first = new Int32Array(papers * count);
-    var firstOfPaper = new Int32Array(papers);
+    var first = buffers.first;
+    var firstOfPaper = buffers.firstOfPaper;
     var met = [];
-    steps.forEach(function (pair, s) {
-      var list = pair[0].pos[pair[1]];
+    for (var s = 0; s < steps.length; s++) {
+      var list = steps[s][0].pos[steps[s][1]];
+      var field = steps[s][1];
       for (var i = 0; i < list.length; i++) {
         var d = list[i];
-        var slot = d * count + pair[1];
+        var slot = d * count + field;
         if (first[slot]) continue;
         first[slot] = s + 1;
         if (!firstOfPaper[d]) {
@@ -569,22 +567,80 @@
           met.push(d);
         }
       }
-    });
-    var order = [];
-    met.forEach(function (d) {
-      if (!contains(allRequired, d) || contains(allProhibited, d)) return;
-      order.length = 0;
-      for (var f2 = 0; f2 < count; f2++) if (first[d * count + f2]) order.push(f2);
-      order.sort(function (a, b) { return first[d * count + a] - first[d * count + b]; });
+    }
+    // A paper's score: its fields' similarities added up in the order lunr met them.
+    var requiredAll = allRequired !== COMPLETE;
+    var prohibitedAny = allProhibited !== EMPTY;
+    for (var m = 0; m < met.length; m++) {
+      var doc = met[m];
+      if ((requiredAll && !contains(allRequired, doc)) || (prohibitedAny && contains(allProhibited, doc))) continue;
+      var base = doc * count;
       var score = 0;
-      for (var k = 0; k < order.length; k++) {
-        var g = order[k];
-        var similarity = dots[d * count + g] / norms[g] || 0;
+      var after = 0;
+      for (var k = 0; k < count; k++) {
+        var next = -1;
+        for (var f2 = 0; f2 < count; f2++) {
+          var at = first[base + f2];
+          if (at > after && (next < 0 || at < first[base + next])) next = f2;
+        }
+        if (next < 0) break;
+        after = first[base + next];
+        var similarity = dots[base + next] / norms[next] || 0;
         score = k === 0 ? similarity : score + similarity;
       }
-      results.push(result(d, score, firstOfPaper[d]));
-    });
+      results.push(new Result(doc, score, firstOfPaper[doc], words ? words[doc] : undefined, match));
+    }
+    release(buffers, met);
     return results;
+  }
+
+  /** A result: the paper (ref, position), its score, where lunr first met it, its words. */
+  function Result(position, score, step, words, match) {
+    this.ref = refOf(position);
+    this.position = position;
+    this.score = score;
+    this.step = step;
+    this.words = words;
+    this.match = match;
+  }
+
+  var buffers = null; // per-paper arrays for execute, kept from query to query (zeroed after use)
+
+  function scratch(papers, count) {
+    if (!buffers || buffers.papers !== papers) {
+      buffers = {
+        papers: papers,
+        dots: new Float64Array(papers * count),
+        first: new Int32Array(papers * count),
+        firstOfPaper: new Int32Array(papers),
+        words: new Uint8Array(papers),
+        mark: new Int32Array(papers),
+        clean: true,
+      };
+    }
+    if (!buffers.clean) {
+      // an earlier query stopped half-way (an exception): start from zero
+      ["dots", "first", "firstOfPaper", "words", "mark"].forEach(function (name) { buffers[name].fill(0); });
+    }
+    buffers.clean = false;
+    return buffers;
+  }
+
+  /** Zero what a query wrote (for the papers it met): cheaper than new arrays. */
+  function release(used, met) {
+    var count = manifest.fields.length;
+    for (var m = 0; m < met.length; m++) {
+      var d = met[m];
+      var base = d * count;
+      for (var f = 0; f < count; f++) {
+        used.dots[base + f] = 0;
+        used.first[base + f] = 0;
+      }
+      used.firstOfPaper[d] = 0;
+      used.words[d] = 0;
+      used.mark[d] = 0;
+    }
+    used.clean = true;
   }
 
   /** lunr's order: best score first, ties in the order lunr met the papers (its sort is stable). */
@@ -727,7 +783,8 @@
       var lacking = missing(plan.needed);
       if (lacking.length) return { missing: lacking };
       if (planOnly) return {};
-      results = execute(plan.query, null).sort(byScore);
+      results = execute(plan.query, null);
+      results.order = byScore;
     } else {
       var words = plainWords(raw);
       if (!words.length) return { results: [] };
@@ -739,15 +796,58 @@
         query.term(clause[0], Object.assign({}, clause[1]));
       });
       // Papers with every word first, then those with fewer; lunr's order within each group.
-      results = execute(query, plain.groups).sort(byWordsThenScore);
+      results = execute(query, plain.groups);
+      results.order = byWordsThenScore;
     }
     answers.set(raw, results);
     if (answers.size > CACHED_QUERIES) answers.delete(answers.keys().next().value);
     return { results: results };
   }
 
-  /** Promise of the results for ``raw``, fetching what it needs (at most a few rounds). */
+  /** ``results`` best first (sorted once, in place: a keystroke only needs the best few, see ``best``). */
+  function ranked(results) {
+    if (results.order && !results.sorted) {
+      results.sort(results.order);
+      results.sorted = true;
+    }
+    return results;
+  }
+
+  /** The best ``k`` of ``list`` in ``order``, without sorting all of it (a heap of the best so far). */
+  function best(list, k, order) {
+    if (list.sorted || !order || list.length <= 1) return list.slice(0, k);
+    if (k * 8 >= list.length) return list.slice().sort(order).slice(0, k);
+    var heap = []; // the worst of the best k at heap[0]
+    function worse(i, j) { return order(heap[i], heap[j]) > 0; }
+    function swap(i, j) { var t = heap[i]; heap[i] = heap[j]; heap[j] = t; }
+    for (var n = 0; n < list.length; n++) {
+      var item = list[n];
+      if (heap.length < k) {
+        heap.push(item);
+        for (var c = heap.length - 1; c > 0 && worse(c, (c - 1) >> 1); c = (c - 1) >> 1) swap(c, (c - 1) >> 1);
+      } else if (order(item, heap[0]) < 0) {
+        heap[0] = item;
+        for (var i = 0; ; ) {
+          var w = i;
+          var l = 2 * i + 1;
+          if (l < k && worse(l, w)) w = l;
+          if (l + 1 < k && worse(l + 1, w)) w = l + 1;
+          if (w === i) break;
+          swap(i, w);
+          i = w;
+        }
+      }
+    }
+    return heap.sort(order);
+  }
+
+  /** Promise of the results for ``raw``, best first. */
   function search(raw) {
+    return fetchAndSearch(raw).then(ranked);
+  }
+
+  /** Promise of the results for ``raw`` in no particular order (see ``ranked``, ``best``), fetching what it needs (at most a few rounds). */
+  function fetchAndSearch(raw) {
     return load().then(function () {
       var rounds = 0;
       function step() {
@@ -930,7 +1030,7 @@
 
   function passes(result, except) {
     if (!facetData) return true;
-    var position = parseInt(result.ref, 36);
+    var position = result.position;
     return Object.keys(filters).every(function (name) {
       if (name === except || !filters[name] || !facetData[name]) return true;
       var n = facetData[name].of.get(position);
@@ -939,7 +1039,8 @@
   }
 
   function filtered(results) {
-    return results.filter(function (r) { return passes(r, null); });
+    var active = facetData && Object.keys(filters).some(function (name) { return filters[name]; });
+    return active ? results.filter(function (r) { return passes(r, null); }) : results;
   }
 
   /** Fill the filter menus with the values of the current results and their counts. */
@@ -985,7 +1086,7 @@
       fail(error);
       return;
     }
-    var results = found.missing ? search(raw) : Promise.resolve(found.results);
+    var results = found.missing ? fetchAndSearch(raw) : Promise.resolve(found.results);
     results.then(
       function (all) {
         if (mine !== generation) return;
@@ -1010,7 +1111,7 @@
   function show(mine, count) {
     var list = filtered(current.results);
     var q = current.query;
-    withDocs(list.slice(0, count)).then(
+    withDocs(best(list, count, current.results.order)).then(
       function (visible) {
         if (mine !== generation) return;
         current.shown = count;
@@ -1292,6 +1393,13 @@
             return { ref: r.ref, score: r.score, terms: r.match.termsOf(r.position) };
           });
         });
+      });
+    },
+    // The best ``k`` results of ``raw`` as a keystroke picks them, without sorting them all (for tests).
+    best: function (raw, k) {
+      return search(raw).then(function () {
+        var results = attempt(raw).results.slice(); // unsorted copy
+        return best(results, k, results.length ? attempt(raw).results.order : null);
       });
     },
     // The clauses and word groups a plain query becomes, its shards fetched (for tests).
