@@ -223,6 +223,47 @@ def timings(out: Path, runs: int, queries: list[str], delay: int) -> None:
     print(" fewest: the fewest results shown for a prefix of 3 letters or more)")
 
 
+RANKINGS = """async ([queries, plain]) => {
+    const s = window.sitegenSearch;
+    const whole = await s.fullIndex(); // every shard in one lunr index: the single index
+    const terms = (r) => Object.keys(r.matchData.metadata).sort();
+    const out = [];
+    for (const q of queries) {
+        const a = whole.search(q).map(r => [r.ref, r.score, terms(r)]);
+        const b = (await s.scoredSearch(q)).map(r => [r.ref, r.score, r.terms.sort()]);
+        out.push([q, a.length, JSON.stringify(a) === JSON.stringify(b)]);
+    }
+    for (const q of plain) {
+        const plan = await s.plainPlan(q);
+        const sets = plan.groups.map(g => new Set(g));
+        const a = whole.query(query => {
+            plan.clauses.forEach(([term, options]) => query.term(term, Object.assign({}, options)));
+        }).map(r => [r.ref, r.score, sets.filter(set => terms(r).some(t => set.has(t))).length]);
+        a.sort((x, y) => y[2] - x[2]);
+        const b = (await s.search(q)).map(r => [r.ref, r.score, r.words]);
+        out.push([q, a.length, JSON.stringify(a) === JSON.stringify(b)]);
+    }
+    return out;
+}"""
+
+
+def rankings(out: Path) -> None:
+    """The page's scoring against lunr.js on every shard assembled (the single index): all results."""
+    from playwright.sync_api import sync_playwright
+    from test_search import PLAIN_QUERIES, RANKING_QUERIES
+
+    print("\nrankings: the page's results against lunr.js's search of the whole index (every result)")
+    with sync_playwright() as p, serve(out) as base:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(base)
+        got = page.evaluate(RANKINGS, [RANKING_QUERIES, PLAIN_QUERIES])
+        browser.close()
+    for query, count, same in got:
+        print(f"  {query!r:42} {count:6d} results  {'equal' if same else 'DIFFERENT'}")
+    print(f"{sum(same for _, _, same in got)} of {len(got)} queries equal")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--content", type=Path, default=ROOT / "content")
@@ -232,6 +273,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--delay", type=int, default=80, help="ms between keys")
     parser.add_argument("--query", nargs="+", default=QUERIES)
+    parser.add_argument(
+        "--rankings",
+        action="store_true",
+        help="also check that the page's results equal lunr's on the whole index for the tests' queries",
+    )
     parser.add_argument(
         "--no-themes",
         action="store_true",
@@ -263,6 +309,8 @@ def main() -> None:
             build(args.content, out, diags=Diagnostics())
         sizes(out)
         timings(out, args.runs, args.query, args.delay)
+        if args.rankings:
+            rankings(out)
 
 
 if __name__ == "__main__":
