@@ -1,6 +1,7 @@
 """Figures for the search: the size of its files, and what typing a query costs in Chromium.
 
     python scripts/search_figures.py [--content content] [--site DIR] [--runs 3] [--query WORDS ...]
+                                     [--rankings]
 
 1. Builds the site into a temporary folder (or takes ``--site``, a site already built from the same
    content, and rewrites its search data and search code from this checkout: a 20,000-paper build
@@ -11,13 +12,18 @@
    home page, presses "/" and types each query letter by letter like a person (``--delay`` ms
    between keys). For each it reports:
    - the bytes fetched (gzip -6 of every file fetched, as a static host would serve it) for the page
-     itself (HTML, CSS, scripts) and from the first keystroke until the first results are on screen
-     (lunr.js, the manifest, the shards, the store files of the results shown);
+     itself (HTML, CSS, scripts: search.js, the small part on every page) and from "/" until the
+     first results are on screen (the search engine, lunr.js, the manifest, the shards, the store
+     files of the results shown);
    - the time from the first keystroke to the first results (it includes the debounce: at most
      300 ms while typing goes on and data is still to be fetched);
    - for every later keystroke, the time from the key to its results (median and worst);
    - the fewest results shown for any prefix of three letters or more (typing never empties);
    - the bytes fetched in all, once the whole query was typed.
+   The machine's load average is printed before and after: the times are wall-clock times.
+3. With ``--rankings``, checks in Chromium that the page's results (every one: refs, order, scores,
+   matched terms or word counts) equal lunr.js's on every shard assembled into one index (the
+   single index), for the queries of tests/test_search.py.
 
 Nothing in the content folder is written.
 """

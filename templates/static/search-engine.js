@@ -39,7 +39,7 @@
   var PANEL_LIMIT = 8;
   var PAGE_STEP = 20;
   var SNIPPET_LENGTH = 200;
-  var CACHED_QUERIES = 40; // results kept for the last queries (Backspace, retyping)
+  var CACHED_RESULTS = 200000; // results kept for the last queries (Backspace, retyping), in all
   var DIGITS_RE = /^[0-9]+$/;
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -57,7 +57,8 @@
   var shards = new Map(); // shard number -> decoded body, once here
   var postings = new Map(); // term -> {term, index, pos: [Int32Array per field], score: [Float64Array per field]}
   var tokenSets = new Map(); // lunr.TokenSet of the loaded terms with a prefix (wildcards, fuzzy)
-  var answers = new Map(); // query -> its results, for the last CACHED_QUERIES queries
+  var answers = new Map(); // query -> its results, for the last queries (CACHED_RESULTS)
+  var answered = 0; // results held in ``answers``
   var storeFiles = new Map(); // store chunk -> Promise of it
   var facets = null; // Promise of the filter values, once the filters were opened
   var generation = 0; // a later query supersedes the rendering of an earlier one
@@ -525,7 +526,7 @@
       for (var p = 0; p < papers; p++) {
         if (contains(allRequired, p) && !contains(allProhibited, p)) results.push(new Result(p, 0, p, undefined, match));
       }
-      buffers.clean = true; // nothing written: a query of -words only comes with no groups
+      buffers.clean = !groups; // (a query of -words only comes with no groups: nothing written)
       return results;
     }
     // The query's norm, per field: lunr's Vector#magnitude, over the entries in term index order.
@@ -613,7 +614,7 @@
         dots: new Float64Array(papers * count),
         first: new Int32Array(papers * count),
         firstOfPaper: new Int32Array(papers),
-        words: new Uint8Array(papers),
+        words: new Int32Array(papers),
         mark: new Int32Array(papers),
         clean: true,
       };
@@ -800,7 +801,12 @@
       results.order = byWordsThenScore;
     }
     answers.set(raw, results);
-    if (answers.size > CACHED_QUERIES) answers.delete(answers.keys().next().value);
+    answered += results.length;
+    while (answered > CACHED_RESULTS && answers.size > 1) {
+      var oldest = answers.keys().next().value;
+      answered -= answers.get(oldest).length;
+      answers.delete(oldest);
+    }
     return { results: results };
   }
 
