@@ -8,7 +8,7 @@
    takes a while) and prints the search files by kind (manifest, term shards, store, facets), raw
    and gzipped (level 6, what static hosts typically serve), the spread of the shard sizes, and the
    very common terms: the longest posting lists, each in a shard of its own, and what they weigh.
-2. Serves the site on 127.0.0.1 and, in headless Chromium with an empty cache each time, opens the
+2. Serves the site on 127.0.0.1 (from a process of its own) and, in headless Chromium with an empty cache each time, opens the
    home page, presses "/" and types each query letter by letter like a person (``--delay`` ms
    between keys). For each it reports:
    - the bytes fetched (gzip -6 of every file fetched, as a static host would serve it) for the page
@@ -31,8 +31,10 @@ Nothing in the content folder is written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
+import multiprocessing
 import os
 import shutil
 import statistics
@@ -40,6 +42,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -194,6 +197,27 @@ def type_query(browser, base: str, out: Path, query: str, delay: int) -> dict:
     }
 
 
+def _serve_until(out: Path, urls, stop) -> None:
+    with serve(out) as base:
+        urls.put(base)
+        stop.wait()
+
+
+@contextlib.contextmanager
+def served_apart(out: Path) -> Iterator[str]:
+    """``out`` served on 127.0.0.1 by a process of its own, as a static host is: not competing for
+    this process's interpreter lock with Playwright's client, which would slow every response."""
+    context = multiprocessing.get_context("fork")
+    urls, stop = context.Queue(), context.Event()
+    server = context.Process(target=_serve_until, args=(out, urls, stop), daemon=True)
+    server.start()
+    try:
+        yield urls.get(timeout=30)
+    finally:
+        stop.set()
+        server.join(10)
+
+
 def timings(out: Path, runs: int, queries: list[str], delay: int) -> None:
     path = chromium_path()
     if path is None:
@@ -201,14 +225,17 @@ def timings(out: Path, runs: int, queries: list[str], delay: int) -> None:
         return
     from playwright.sync_api import sync_playwright
 
-    print(f"\nChromium, typed {delay} ms/key, served from 127.0.0.1, empty cache; medians of {runs} runs:")
+    print(
+        f"\nChromium, typed {delay} ms/key, served from 127.0.0.1 (another process), empty cache;"
+        f" medians of {runs} runs:"
+    )
     print("load average (1, 5, 15 min) before: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
     header = (
         f"{'query':16} {'page gz':>9} {'+ search gz':>11} {'= before 1st':>12} {'1st results':>11}"
         f" {'later keys':>17} {'fewest':>6} {'all typed gz':>12}"
     )
     print(header)
-    with sync_playwright() as p, serve(out) as base:
+    with served_apart(out) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         for query in queries:
             rows = [type_query(browser, base, out, query, delay) for _ in range(runs)]

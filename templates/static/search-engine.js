@@ -65,7 +65,7 @@
   var timer = null;
   var pendingSince = 0;
   var termCache = new Map();
-  var current = { query: "", results: [], shown: 0 }; // what is on screen
+  var current = { query: "", results: new Matches(0, null, false), shown: 0 }; // what is on screen
   var filters = { theme: "", organization: "", year: "" };
 
   // ---- normalization shared with lunr.py --------------------------------------------------
@@ -520,14 +520,14 @@
         });
       });
     }
-    var results = [];
     if (query.isNegated()) {
       // lunr scores every field vector of the index (0: the query vector is empty), paper by paper.
+      var all = new Matches(papers, match, false);
       for (var p = 0; p < papers; p++) {
-        if (contains(allRequired, p) && !contains(allProhibited, p)) results.push(new Result(p, 0, p, undefined, match));
+        if (contains(allRequired, p) && !contains(allProhibited, p)) all.add(p, 0, p, 0);
       }
       buffers.clean = !groups; // (a query of -words only comes with no groups: nothing written)
-      return results;
+      return all;
     }
     // The query's norm, per field: lunr's Vector#magnitude, over the entries in term index order.
     var termOrders = vectors.map(function (vector) {
@@ -570,6 +570,7 @@
       }
     }
     // A paper's score: its fields' similarities added up in the order lunr met them.
+    var results = new Matches(met.length, match, !!groups);
     var requiredAll = allRequired !== COMPLETE;
     var prohibitedAny = allProhibited !== EMPTY;
     for (var m = 0; m < met.length; m++) {
@@ -589,21 +590,109 @@
         var similarity = dots[base + next] / norms[next] || 0;
         score = k === 0 ? similarity : score + similarity;
       }
-      results.push(new Result(doc, score, firstOfPaper[doc], words ? words[doc] : undefined, match));
+      results.add(doc, score, firstOfPaper[doc], words ? words[doc] : 0);
     }
     release(buffers, met);
     return results;
   }
 
-  /** A result: the paper (ref, position), its score, where lunr first met it, its words. */
-  function Result(position, score, step, words, match) {
-    this.ref = refOf(position);
-    this.position = position;
-    this.score = score;
-    this.step = step;
-    this.words = words;
+  /**
+   * A query's results, in the order lunr met them, as typed arrays (a keystroke at 20,000 papers may
+   * match 20,000): positions, scores, where lunr first met each (``steps``, for ties) and, for a
+   * plain query, how many of its words each has. ``ranking``: their numbers best first, once sorted.
+   */
+  function Matches(capacity, match, counted) {
+    this.length = 0;
+    this.positions = new Int32Array(capacity);
+    this.scores = new Float64Array(capacity);
+    this.steps = new Int32Array(capacity);
+    this.words = counted ? new Int32Array(capacity) : null;
     this.match = match;
+    this.ranking = null;
   }
+
+  Matches.prototype.add = function (position, score, step, words) {
+    var n = this.length++;
+    this.positions[n] = position;
+    this.scores[n] = score;
+    this.steps[n] = step;
+    if (this.words) this.words[n] = words;
+  };
+
+  /**
+   * < 0 when result ``i`` comes before result ``j``: lunr's order (best score first, ties in the
+   * order lunr met the papers: its sort is stable), after more of the words for a plain query.
+   */
+  Matches.prototype.compare = function (i, j) {
+    return (
+      (this.words ? this.words[j] - this.words[i] : 0) ||
+      this.scores[j] - this.scores[i] ||
+      this.steps[i] - this.steps[j] ||
+      keyOrder(this.positions[i], this.positions[j])
+    );
+  };
+
+  /** Result ``i`` as an object: {ref, position, score, words, match}. */
+  Matches.prototype.result = function (i) {
+    var position = this.positions[i];
+    return {
+      ref: refOf(position),
+      position: position,
+      score: this.scores[i],
+      words: this.words ? this.words[i] : undefined,
+      match: this.match,
+    };
+  };
+
+  /** The numbers of the results, best first (sorted once). */
+  Matches.prototype.ranked = function () {
+    if (!this.ranking) {
+      var self = this;
+      var ranking = new Int32Array(this.length);
+      for (var i = 0; i < ranking.length; i++) ranking[i] = i;
+      this.ranking = ranking.sort(function (a, b) { return self.compare(a, b); });
+    }
+    return this.ranking;
+  };
+
+  /**
+   * The numbers of the best ``k`` results whose paper ``keep``s (all without ``keep``), best first,
+   * without sorting all of them: a heap of the best so far, worst on top.
+   */
+  Matches.prototype.best = function (k, keep) {
+    var self = this;
+    var out = [];
+    if (this.ranking) {
+      for (var r = 0; r < this.ranking.length && out.length < k; r++) {
+        if (!keep || keep(this.positions[this.ranking[r]])) out.push(this.ranking[r]);
+      }
+      return out;
+    }
+    var heap = out;
+    function worse(a, b) { return self.compare(heap[a], heap[b]) > 0; }
+    function swap(a, b) { var t = heap[a]; heap[a] = heap[b]; heap[b] = t; }
+    for (var n = 0; n < this.length; n++) {
+      if (keep && !keep(this.positions[n])) continue;
+      if (heap.length < k) {
+        heap.push(n);
+        for (var c = heap.length - 1; c > 0 && worse(c, (c - 1) >> 1); c = (c - 1) >> 1) swap(c, (c - 1) >> 1);
+      } else if (k > 0 && this.compare(n, heap[0]) < 0) {
+        heap[0] = n;
+        for (var i = 0; ; ) {
+          var w = i;
+          var l = 2 * i + 1;
+          if (l < k && worse(l, w)) w = l;
+          if (l + 1 < k && worse(l + 1, w)) w = l + 1;
+          if (w === i) break;
+          swap(i, w);
+          i = w;
+        }
+      }
+    }
+    return heap.sort(function (a, b) { return self.compare(a, b); });
+  };
+
+  var NO_MATCHES = new Matches(0, null, false);
 
   var buffers = null; // per-paper arrays for execute, kept from query to query (zeroed after use)
 
@@ -642,16 +731,6 @@
       used.mark[d] = 0;
     }
     used.clean = true;
-  }
-
-  /** lunr's order: best score first, ties in the order lunr met the papers (its sort is stable). */
-  function byScore(a, b) {
-    return b.score - a.score || a.step - b.step || keyOrder(a.position, b.position);
-  }
-
-  /** Papers with more of the query's words first, then lunr's order within each group. */
-  function byWordsThenScore(a, b) {
-    return b.words - a.words || byScore(a, b);
   }
 
   /**
@@ -770,7 +849,7 @@
    */
   function attempt(raw, planOnly) {
     var lunr = window.lunr;
-    if (!manifest.shards.length) return planOnly ? {} : { results: [] }; // a site with no papers
+    if (!manifest.shards.length) return planOnly ? {} : { results: NO_MATCHES }; // a site with no papers
     var known = answers.get(raw);
     if (known) {
       if (planOnly) return {};
@@ -785,10 +864,9 @@
       if (lacking.length) return { missing: lacking };
       if (planOnly) return {};
       results = execute(plan.query, null);
-      results.order = byScore;
     } else {
       var words = plainWords(raw);
-      if (!words.length) return { results: [] };
+      if (!words.length) return { results: NO_MATCHES };
       var plain = plainPlan(raw, words);
       if (plain.missing.length) return { missing: plain.missing };
       if (planOnly) return {};
@@ -798,7 +876,6 @@
       });
       // Papers with every word first, then those with fewer; lunr's order within each group.
       results = execute(query, plain.groups);
-      results.order = byWordsThenScore;
     }
     answers.set(raw, results);
     answered += results.length;
@@ -810,49 +887,14 @@
     return { results: results };
   }
 
-  /** ``results`` best first (sorted once, in place: a keystroke only needs the best few, see ``best``). */
-  function ranked(results) {
-    if (results.order && !results.sorted) {
-      results.sort(results.order);
-      results.sorted = true;
-    }
-    return results;
-  }
-
-  /** The best ``k`` of ``list`` in ``order``, without sorting all of it (a heap of the best so far). */
-  function best(list, k, order) {
-    if (list.sorted || !order || list.length <= 1) return list.slice(0, k);
-    if (k * 8 >= list.length) return list.slice().sort(order).slice(0, k);
-    var heap = []; // the worst of the best k at heap[0]
-    function worse(i, j) { return order(heap[i], heap[j]) > 0; }
-    function swap(i, j) { var t = heap[i]; heap[i] = heap[j]; heap[j] = t; }
-    for (var n = 0; n < list.length; n++) {
-      var item = list[n];
-      if (heap.length < k) {
-        heap.push(item);
-        for (var c = heap.length - 1; c > 0 && worse(c, (c - 1) >> 1); c = (c - 1) >> 1) swap(c, (c - 1) >> 1);
-      } else if (order(item, heap[0]) < 0) {
-        heap[0] = item;
-        for (var i = 0; ; ) {
-          var w = i;
-          var l = 2 * i + 1;
-          if (l < k && worse(l, w)) w = l;
-          if (l + 1 < k && worse(l + 1, w)) w = l + 1;
-          if (w === i) break;
-          swap(i, w);
-          i = w;
-        }
-      }
-    }
-    return heap.sort(order);
-  }
-
   /** Promise of the results for ``raw``, best first. */
   function search(raw) {
-    return fetchAndSearch(raw).then(ranked);
+    return fetchAndSearch(raw).then(function (matches) {
+      return Array.from(matches.ranked(), function (i) { return matches.result(i); });
+    });
   }
 
-  /** Promise of the results for ``raw`` in no particular order (see ``ranked``, ``best``), fetching what it needs (at most a few rounds). */
+  /** Promise of the Matches of ``raw``, fetching what it needs (at most a few rounds). */
   function fetchAndSearch(raw) {
     return load().then(function () {
       var rounds = 0;
@@ -1034,9 +1076,8 @@
 
   var facetData = null; // the loaded filter values, once the filters were opened
 
-  function passes(result, except) {
+  function passes(position, except) {
     if (!facetData) return true;
-    var position = result.position;
     return Object.keys(filters).every(function (name) {
       if (name === except || !filters[name] || !facetData[name]) return true;
       var n = facetData[name].of.get(position);
@@ -1044,9 +1085,10 @@
     });
   }
 
-  function filtered(results) {
+  /** The test a result's paper must pass for the filters set, or null when none is. */
+  function filterTest() {
     var active = facetData && Object.keys(filters).some(function (name) { return filters[name]; });
-    return active ? results.filter(function (r) { return passes(r, null); }) : results;
+    return active ? function (position) { return passes(position, null); } : null;
   }
 
   /** Fill the filter menus with the values of the current results and their counts. */
@@ -1056,11 +1098,13 @@
       var select = document.getElementById("search-filter-" + name);
       if (!select || !facetData[name]) return;
       var counts = new Map();
-      current.results.forEach(function (r) {
-        if (!passes(r, name)) return;
-        var n = facetData[name].of.get(parseInt(r.ref, 36));
+      var matches = current.results;
+      for (var i = 0; i < matches.length; i++) {
+        var position = matches.positions[i];
+        if (!passes(position, name)) continue;
+        var n = facetData[name].of.get(position);
         if (n !== undefined) counts.set(n, (counts.get(n) || 0) + 1);
-      });
+      }
       var options = [new Option(select.getAttribute("data-any"), "")];
       facetData[name].labels.forEach(function (label, n) {
         var count = counts.get(n) || 0;
@@ -1079,7 +1123,7 @@
     var q = raw.trim();
     var mine = ++generation;
     if (!q) {
-      current = { query: "", results: [], shown: 0 };
+      current = { query: "", results: NO_MATCHES, shown: 0 };
       view.clear();
       announce({ query: "", count: 0 });
       return;
@@ -1104,7 +1148,7 @@
       }
     );
     function fail(error) {
-      current = { query: q, results: [], shown: 0 };
+      current = { query: q, results: NO_MATCHES, shown: 0 };
       var message = window.lunr && error instanceof window.lunr.QueryParseError
         ? describeError(error, q)
         : manifest ? describeError(error, q) : "Search could not be loaded (" + error.message + "). Try the archive instead.";
@@ -1115,15 +1159,22 @@
 
   /** Show the first ``count`` of the current (filtered) results, fetching their text first. */
   function show(mine, count) {
-    var list = filtered(current.results);
+    var matches = current.results;
+    var keep = filterTest();
+    var total = matches.length;
+    if (keep) {
+      total = 0;
+      for (var i = 0; i < matches.length; i++) if (keep(matches.positions[i])) total++;
+    }
     var q = current.query;
-    withDocs(best(list, count, current.results.order)).then(
+    var picked = matches.best(count, keep).map(function (n) { return matches.result(n); });
+    withDocs(picked).then(
       function (visible) {
         if (mine !== generation) return;
         current.shown = count;
-        view.show(visible, list.length, q, null);
+        view.show(visible, total, q, null);
         renderFilters();
-        announce({ query: q, count: list.length });
+        announce({ query: q, count: total });
       },
       function (error) {
         if (mine !== generation) return;
@@ -1395,7 +1446,9 @@
       return load().then(function () {
         var plan = parsed(raw);
         return Promise.all(plan.needed.map(loadShard)).then(function () {
-          return execute(parsed(raw).query, null).sort(byScore).map(function (r) {
+          var matches = execute(parsed(raw).query, null);
+          return Array.from(matches.ranked(), function (n) {
+            var r = matches.result(n);
             return { ref: r.ref, score: r.score, terms: r.match.termsOf(r.position) };
           });
         });
@@ -1404,8 +1457,8 @@
     // The best ``k`` results of ``raw`` as a keystroke picks them, without sorting them all (for tests).
     best: function (raw, k) {
       return search(raw).then(function () {
-        var results = attempt(raw).results.slice(); // unsorted copy
-        return best(results, k, results.length ? attempt(raw).results.order : null);
+        var matches = Object.assign(Object.create(Matches.prototype), attempt(raw).results, { ranking: null });
+        return matches.best(k, null).map(function (n) { return matches.result(n); }); // as if not yet sorted
       });
     },
     // The clauses and word groups a plain query becomes, its shards fetched (for tests).
