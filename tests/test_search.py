@@ -901,6 +901,30 @@ def test_the_best_few_are_the_first_of_the_ranked_results(sample_build, spage):
 
 
 @pytest.mark.browser
+def test_typing_builds_no_lunr_index_and_no_match_data(sample_build, spage):
+    # lunr's per-(paper, field) objects are what made a common word slow at 20,000 papers: the
+    # page scores from the postings and makes neither an index nor a MatchData per keystroke.
+    _, out = sample_build
+    with serve(out) as base:
+        spage.goto(base + "search/")
+        spage.evaluate(
+            """() => window.sitegenSearch.load().then(() => {
+                window.__made = {index: 0, matchData: 0};
+                const load = lunr.Index.load, MatchData = lunr.MatchData;
+                lunr.Index.load = function () { window.__made.index++; return load.apply(this, arguments); };
+                lunr.MatchData = function () { window.__made.matchData++; return MatchData.apply(this, arguments); };
+                lunr.MatchData.prototype = MatchData.prototype;
+            })"""
+        )
+        for query in ("language model", "title:loss", "+diffusion -video", "distil*"):
+            assert type_query(spage, query)["count"] > 0, query
+        assert spage.evaluate("window.__made") == {"index": 0, "matchData": 0}
+        spage.evaluate("window.sitegenSearch.lunrSearch('dice')")  # (the spies do count)
+        assert spage.evaluate("window.__made.index") == 1
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
 def test_the_engine_is_loaded_when_the_reader_starts_to_search(sample_build, spage):
     _, out = sample_build
     requested: list[str] = []
