@@ -19,7 +19,7 @@
   var form = box.form;
 
   // Must match sitegen/search.py (FOLD_LABEL, TRIM_LABEL, STEM_LABEL, _FOLD_EXTRA, trim_text, stem_word):
-  // the index's search pipeline names these functions and lunr.Index.load refuses unregistered ones.
+  // the index's search pipeline names these functions and lunr.Pipeline.load refuses unregistered ones.
   var FOLD_LABEL = "sitegenFold";
   var TRIM_LABEL = "sitegenTrimmer";
   var STEM_LABEL = "sitegenStemmer"; // lunr.js's own stemmer; the index was built with a port of it
@@ -1446,7 +1446,7 @@
       return load().then(function () {
         var plan = parsed(raw);
         return Promise.all(plan.needed.map(loadShard)).then(function () {
-          var matches = execute(parsed(raw).query, null);
+          var matches = execute(plan.query, null);
           return Array.from(matches.ranked(), function (n) {
             var r = matches.result(n);
             return { ref: r.ref, score: r.score, terms: r.match.termsOf(r.position) };
