@@ -1,23 +1,29 @@
 """Figures for the search: the size of its files, and what typing a query costs in Chromium.
 
     python scripts/search_figures.py [--content content] [--site DIR] [--runs 3] [--query WORDS ...]
+                                     [--rankings]
 
 1. Builds the site into a temporary folder (or takes ``--site``, a site already built from the same
    content, and rewrites its search data and search code from this checkout: a 20,000-paper build
    takes a while) and prints the search files by kind (manifest, term shards, store, facets), raw
    and gzipped (level 6, what static hosts typically serve), the spread of the shard sizes, and the
    very common terms: the longest posting lists, each in a shard of its own, and what they weigh.
-2. Serves the site on 127.0.0.1 and, in headless Chromium with an empty cache each time, opens the
+2. Serves the site on 127.0.0.1 (from a process of its own) and, in headless Chromium with an empty cache each time, opens the
    home page, presses "/" and types each query letter by letter like a person (``--delay`` ms
    between keys). For each it reports:
    - the bytes fetched (gzip -6 of every file fetched, as a static host would serve it) for the page
-     itself (HTML, CSS, scripts) and from the first keystroke until the first results are on screen
-     (lunr.js, the manifest, the shards, the store files of the results shown);
+     itself (HTML, CSS, scripts: search.js, the small part on every page) and from "/" until the
+     first results are on screen (the search engine, lunr.js, the manifest, the shards, the store
+     files of the results shown);
    - the time from the first keystroke to the first results (it includes the debounce: at most
      300 ms while typing goes on and data is still to be fetched);
    - for every later keystroke, the time from the key to its results (median and worst);
    - the fewest results shown for any prefix of three letters or more (typing never empties);
    - the bytes fetched in all, once the whole query was typed.
+   The machine's load average is printed before and after: the times are wall-clock times.
+3. With ``--rankings``, checks in Chromium that the page's results (every one: refs, order, scores,
+   matched terms or word counts) equal lunr.js's on every shard assembled into one index (the
+   single index), for the queries of tests/test_search.py.
 
 Nothing in the content folder is written.
 """
@@ -25,14 +31,18 @@ Nothing in the content folder is written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
+import multiprocessing
+import os
 import shutil
 import statistics
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -47,6 +57,7 @@ from sitegen.build import build, gather  # noqa: E402
 from sitegen.errors import Diagnostics  # noqa: E402
 from sitegen.search import PREFIX, search_files  # noqa: E402
 
+SCRIPTS = ("search.js", "search-engine.js")  # copied into --site from this checkout
 QUERIES = ["reinforcement", "distillation", "preference", "generation", "language model", "dice loss"]
 
 # Installed before the page's own scripts: timestamps of the keystrokes and of each search shown.
@@ -80,10 +91,13 @@ def sizes(out: Path) -> None:
         row[2] += gz(data)
         if kind == "terms":
             shard_gz.append((gz(data), path.name))
-    lunr_js = (out / "static/vendor/lunr/lunr.min.js").read_bytes()
-    search_js = (out / "static/search.js").read_bytes()
-    groups["static/vendor/lunr/lunr.min.js"] = [1, len(lunr_js), gz(lunr_js)]
-    groups["static/search.js (every page)"] = [1, len(search_js), gz(search_js)]
+    for name, when in (
+        ("static/vendor/lunr/lunr.min.js", ""),
+        ("static/search-engine.js", " (on search)"),
+        ("static/search.js", " (every page)"),
+    ):
+        data = (out / name).read_bytes()
+        groups[name + when] = [1, len(data), gz(data)]
     print(f"{'files':34} {'count':>6} {'raw':>12} {'gzip -6':>12}")
     for kind, (count, raw, packed) in groups.items():
         print(f"{kind:34} {count:6d} {kib(raw)} {kib(packed)}")
@@ -183,6 +197,27 @@ def type_query(browser, base: str, out: Path, query: str, delay: int) -> dict:
     }
 
 
+def _serve_until(out: Path, urls, stop) -> None:
+    with serve(out) as base:
+        urls.put(base)
+        stop.wait()
+
+
+@contextlib.contextmanager
+def served_apart(out: Path) -> Iterator[str]:
+    """``out`` served on 127.0.0.1 by a process of its own, as a static host is: not competing for
+    this process's interpreter lock with Playwright's client, which would slow every response."""
+    context = multiprocessing.get_context("fork")
+    urls, stop = context.Queue(), context.Event()
+    server = context.Process(target=_serve_until, args=(out, urls, stop), daemon=True)
+    server.start()
+    try:
+        yield urls.get(timeout=30)
+    finally:
+        stop.set()
+        server.join(10)
+
+
 def timings(out: Path, runs: int, queries: list[str], delay: int) -> None:
     path = chromium_path()
     if path is None:
@@ -190,13 +225,17 @@ def timings(out: Path, runs: int, queries: list[str], delay: int) -> None:
         return
     from playwright.sync_api import sync_playwright
 
-    print(f"\nChromium, typed {delay} ms/key, served from 127.0.0.1, empty cache; medians of {runs} runs:")
+    print(
+        f"\nChromium, typed {delay} ms/key, served from 127.0.0.1 (another process), empty cache;"
+        f" medians of {runs} runs:"
+    )
+    print("load average (1, 5, 15 min) before: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
     header = (
         f"{'query':16} {'page gz':>9} {'+ search gz':>11} {'= before 1st':>12} {'1st results':>11}"
         f" {'later keys':>17} {'fewest':>6} {'all typed gz':>12}"
     )
     print(header)
-    with sync_playwright() as p, serve(out) as base:
+    with served_apart(out) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         for query in queries:
             rows = [type_query(browser, base, out, query, delay) for _ in range(runs)]
@@ -212,8 +251,50 @@ def timings(out: Path, runs: int, queries: list[str], delay: int) -> None:
                 f" {fewest!s:>6} {statistics.median(r['all'] for r in rows) / 1024:10.1f} K"
             )
         browser.close()
+    print("load average (1, 5, 15 min) after: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
     print("(later keys: median / worst time from a keystroke to its results, after the first results;")
     print(" fewest: the fewest results shown for a prefix of 3 letters or more)")
+
+
+RANKINGS = """async ([queries, plain]) => {
+    const s = window.sitegenSearch;
+    const whole = await s.fullIndex(); // every shard in one lunr index: the single index
+    const terms = (r) => Object.keys(r.matchData.metadata).sort();
+    const out = [];
+    for (const q of queries) {
+        const a = whole.search(q).map(r => [r.ref, r.score, terms(r)]);
+        const b = (await s.scoredSearch(q)).map(r => [r.ref, r.score, r.terms.sort()]);
+        out.push([q, a.length, JSON.stringify(a) === JSON.stringify(b)]);
+    }
+    for (const q of plain) {
+        const plan = await s.plainPlan(q);
+        const sets = plan.groups.map(g => new Set(g));
+        const a = whole.query(query => {
+            plan.clauses.forEach(([term, options]) => query.term(term, Object.assign({}, options)));
+        }).map(r => [r.ref, r.score, sets.filter(set => terms(r).some(t => set.has(t))).length]);
+        a.sort((x, y) => y[2] - x[2]);
+        const b = (await s.search(q)).map(r => [r.ref, r.score, r.words]);
+        out.push([q, a.length, JSON.stringify(a) === JSON.stringify(b)]);
+    }
+    return out;
+}"""
+
+
+def rankings(out: Path) -> None:
+    """The page's scoring against lunr.js on every shard assembled (the single index): all results."""
+    from playwright.sync_api import sync_playwright
+    from test_search import PLAIN_QUERIES, RANKING_QUERIES
+
+    print("\nrankings: the page's results against lunr.js's search of the whole index (every result)")
+    with sync_playwright() as p, serve(out) as base:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(base)
+        got = page.evaluate(RANKINGS, [RANKING_QUERIES, PLAIN_QUERIES])
+        browser.close()
+    for query, count, same in got:
+        print(f"  {query!r:42} {count:6d} results  {'equal' if same else 'DIFFERENT'}")
+    print(f"{sum(same for _, _, same in got)} of {len(got)} queries equal")
 
 
 def main() -> None:
@@ -225,6 +306,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--delay", type=int, default=80, help="ms between keys")
     parser.add_argument("--query", nargs="+", default=QUERIES)
+    parser.add_argument(
+        "--rankings",
+        action="store_true",
+        help="also check that the page's results equal lunr's on the whole index for the tests' queries",
+    )
     parser.add_argument(
         "--no-themes",
         action="store_true",
@@ -249,13 +335,15 @@ def main() -> None:
             for name, data in files.items():
                 (out / name).parent.mkdir(parents=True, exist_ok=True)
                 (out / name).write_bytes(data)
-            for name in ("search.js",):
+            for name in SCRIPTS:
                 shutil.copy(ROOT / "templates/static" / name, out / "static" / name)
         else:
             out = Path(tmp) / "_site"
             build(args.content, out, diags=Diagnostics())
         sizes(out)
         timings(out, args.runs, args.query, args.delay)
+        if args.rankings:
+            rankings(out)
 
 
 if __name__ == "__main__":

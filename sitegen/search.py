@@ -34,7 +34,7 @@ the same numbers as the single index and lunr.js ranks the same way from them. F
 
 Normalization is shared with the browser: the functions registered here under ``FOLD_LABEL``,
 ``TRIM_LABEL`` and ``STEM_LABEL`` are registered under the same labels by
-``templates/static/search.js``, and the index names them in its search pipeline, so a query is
+``templates/static/search-engine.js``, and the index names them in its search pipeline, so a query is
 folded, trimmed and stemmed exactly like the text was. The stemmer is lunr.js's own, ported
 (``lunr_stemmer.py``), because lunr.py's differs from it; before it, a possessive ``'s`` is dropped.
 """
@@ -75,14 +75,14 @@ STORE_CHUNK = 4
 TOP_COMPLETIONS = 6
 """Completions kept for a typed prefix whose terms run over several shards (most frequent first)."""
 MIN_PREFIX = 2
-"""A word being typed is matched as a prefix from this many letters on (search.js has the same)."""
+"""A word being typed is matched as a prefix from this many letters on (search-engine.js has the same)."""
 MAX_WORD = 100
 """Longer tokens are not words (no real one comes close): they are left out of the index and queries."""
 ABSTRACT_CHARS = 3000
 """The store keeps this much of an abstract, enough for a snippet around the matched words."""
 
 # Letters that Unicode decomposition leaves alone but a reader types without the stroke or ligature.
-# search.js has the same table (FOLD_EXTRA); tests/test_search.py checks both give the same output.
+# search-engine.js has the same table (FOLD_EXTRA); tests/test_search.py checks both give the same output.
 _FOLD_EXTRA = str.maketrans(
     {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
 )
@@ -364,7 +364,7 @@ def shard_index(
 def assemble(
     manifest: dict[str, Any], bodies: Sequence[dict[str, Any]], every_document: bool = False
 ) -> dict[str, Any]:
-    """A serialized lunr index made of some shards, as search.js makes it (here for the tests).
+    """A serialized lunr index made of some shards, as search-engine.js makes it for the tests (lunrSearch).
 
     Postings are listed in the order of the single index's JSON (refs sorted as strings) and field
     vectors by position, then field, so that lunr.js breaks ties the same way as with the single index.

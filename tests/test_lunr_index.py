@@ -356,7 +356,7 @@ def test_bm25_weight_by_hand():
 
 # ---- lunr.js in Chromium ------------------------------------------------------------------------
 
-# The query side of sitegen's pipeline, as templates/static/search.js registers it.
+# The query side of sitegen's pipeline, as templates/static/search-engine.js registers it.
 PAGE_SCRIPT = r"""
 const FOLD_EXTRA = {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"};
 const fold = t => t.update(s => s.toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "")

@@ -777,6 +777,191 @@ def test_sharded_rankings_equal_the_single_index_on_many_small_shards(sample_bui
         assert spage.js_errors == []
 
 
+# Plain queries as typed: whole words, a word being typed (prefix completions), several words,
+# possessives, diacritics; each is run as sitegen's clauses on the single index by lunr itself.
+PLAIN_QUERIES = [
+    "model",
+    "mo",
+    "language model",
+    "language mod",
+    "reinforcem",
+    "large language models reasoning",
+    "speech translation",
+    "dice loss",
+    "LLM's",
+    "tül",
+    "ge",
+    "re",
+    "preference optimization ",
+    "diffusion vid",
+]
+
+
+def compare_page_scoring(page, base: str, queries: list[str], plain: list[str], empty: int = 3) -> None:
+    """The page's own scoring equals lunr's search of the single index: every result, in order.
+
+    Lunr syntax queries: refs, scores and matched terms of all results. Plain queries: the
+    clauses sitegen makes of them run by lunr on the single index, then papers with more of the
+    words first (a stable sort, as the page did it with lunr's results), against what the page shows.
+    """
+    page.goto(base + "search/")
+    got = page.evaluate(
+        """async ([queries, plain]) => {
+            await window.sitegenSearch.load();
+            const single = lunr.Index.load(await (await fetch('../single.json')).json());
+            const terms = (r) => Object.keys(r.matchData.metadata).sort();
+            const out = [];
+            for (const q of queries) {
+                const a = single.search(q).map(r => [r.ref, r.score, terms(r)]);
+                const b = (await window.sitegenSearch.scoredSearch(q)).map(r => [r.ref, r.score, r.terms.sort()]);
+                out.push([q, a, b]);
+            }
+            for (const q of plain) {
+                const plan = await window.sitegenSearch.plainPlan(q);
+                const sets = plan.groups.map(g => new Set(g));
+                const a = single.query(query => {
+                    plan.clauses.forEach(([term, options]) => query.term(term, Object.assign({}, options)));
+                }).map(r => {
+                    const hit = terms(r);
+                    return [r.ref, r.score, sets.filter(s => hit.some(t => s.has(t))).length];
+                });
+                a.sort((x, y) => y[2] - x[2]);
+                const b = (await window.sitegenSearch.search(q)).map(r => [r.ref, r.score, r.words]);
+                out.push([q, a, b]);
+            }
+            return out;
+        }""",
+        [queries, plain],
+    )
+    found = 0
+    for query, single, paged in got:
+        assert len(paged) == len(single), query
+        assert paged == single, query  # refs, order, scores (and matched terms or word counts): exactly equal
+        found += bool(single)
+    assert found >= len(got) - empty  # the cases find something
+
+
+@pytest.mark.browser
+def test_page_scoring_equals_lunr_on_the_single_index(sample_build, tmp_path, spage):
+    result, out = sample_build
+    site = site_with_search_data(out, tmp_path, result.site.papers)
+    with serve(site) as base:
+        compare_page_scoring(
+            spage, base, RANKING_QUERIES + ["+model +languag", "title:model -abstract:model"], PLAIN_QUERIES
+        )
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_page_scoring_equals_lunr_on_many_small_shards_and_three_letter_refs(sample_build, tmp_path, spage):
+    # 1,400 papers: refs of three base-36 digits, many of them all digits ("100"), which lunr's
+    # postings (JavaScript objects) list before the others: the order in which ties come out.
+    _, out = sample_build
+    papers = synthetic_papers(1400)
+    site = site_with_search_data(out, tmp_path, papers, shard_bytes=6000)
+    with serve(site) as base:
+        queries = RANKING_QUERIES + [
+            "alpha",
+            "alpha beta",
+            "+gamma -delta",
+            "title:alpha",
+            "-alpha",
+            "model*",
+            "w12*",
+        ]
+        plain = PLAIN_QUERIES + ["alpha", "alpha bet", "gamma delta epsilon", "model’s agents", "w1"]
+        # the sample's queries that find nothing in these made-up papers
+        compare_page_scoring(spage, base, queries, plain, empty=20)
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_the_best_few_are_the_first_of_the_ranked_results(sample_build, spage):
+    _, out = sample_build
+    with serve(out) as base:
+        spage.goto(base + "search/")
+        got = spage.evaluate(
+            """async (queries) => {
+                const out = [];
+                for (const q of queries) {
+                    const all = (await window.sitegenSearch.search(q)).map(r => r.ref);
+                    for (const k of [1, 8, 20, 45]) {
+                        const top = (await window.sitegenSearch.best(q, k)).map(r => r.ref);
+                        out.push([q, k, all.length, top, all.slice(0, k)]);
+                    }
+                }
+                return out;
+            }""",
+            ["model", "language mod", "+language -vision", "dice loss", "re"],
+        )
+    assert all(n > 45 for q, k, n, _, _ in got if q in ("model", "re"))
+    for query, k, _, top, first in got:
+        assert top == first, (query, k)
+    assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_typing_builds_no_lunr_index_and_no_match_data(sample_build, spage):
+    # lunr's per-(paper, field) objects are what made a common word slow at 20,000 papers: the
+    # page scores from the postings and makes neither an index nor a MatchData per keystroke.
+    _, out = sample_build
+    with serve(out) as base:
+        spage.goto(base + "search/")
+        spage.evaluate(
+            """() => window.sitegenSearch.load().then(() => {
+                window.__made = {index: 0, matchData: 0};
+                const load = lunr.Index.load, MatchData = lunr.MatchData;
+                lunr.Index.load = function () { window.__made.index++; return load.apply(this, arguments); };
+                lunr.MatchData = function () { window.__made.matchData++; return MatchData.apply(this, arguments); };
+                lunr.MatchData.prototype = MatchData.prototype;
+            })"""
+        )
+        for query in ("language model", "title:loss", "+diffusion -video", "distil*"):
+            assert type_query(spage, query)["count"] > 0, query
+        assert spage.evaluate("window.__made") == {"index": 0, "matchData": 0}
+        spage.evaluate("window.sitegenSearch.lunrSearch('dice')")  # (the spies do count)
+        assert spage.evaluate("window.__made.index") == 1
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_the_engine_is_loaded_when_the_reader_starts_to_search(sample_build, spage):
+    _, out = sample_build
+    requested: list[str] = []
+    spage.on("request", lambda r: requested.append(r.url))
+    with serve(out) as base:
+        spage.goto(base + "archive/")
+        spage.wait_for_load_state("networkidle")
+        assert any(u.endswith("/static/search.js") for u in requested)
+        assert not [u for u in requested if "search-engine" in u]
+        with spage.expect_request(re.compile(r"/static/search-engine\.js$")):
+            spage.keyboard.press("/")  # focuses the box
+        type_query(spage, "dice loss")
+        assert titles(spage, "#search-panel")[0] == "Dice Loss for Data-imbalanced NLP Tasks"
+        # the search page brings the engine with it
+        requested.clear()
+        spage.goto(base + "search/")
+        assert any(u.endswith("/static/search-engine.js") for u in requested)
+        assert spage.evaluate("window.sitegenSearch.foldText('TÜLU')") == "tulu"
+        assert spage.js_errors == []
+
+
+@pytest.mark.browser
+def test_what_was_typed_before_the_engine_came_is_searched(sample_build, spage):
+    _, out = sample_build
+    held = []  # the engine's request, answered only once the query is typed
+    spage.route(re.compile(r"/search-engine\.js$"), lambda route: held.append(route))
+    with serve(out) as base:
+        spage.goto(base + "archive/")
+        spage.locator("#site-search-q").press_sequentially("dice loss", delay=10)
+        spage.wait_for_timeout(50)
+        assert len(held) == 1
+        held[0].continue_()
+        wait_search(spage, "dice loss")
+        assert titles(spage, "#search-panel")[0] == "Dice Loss for Data-imbalanced NLP Tasks"
+        assert spage.js_errors == []
+
+
 @pytest.mark.browser
 def test_lunr_js_gives_the_same_results_as_lunr_py(sample_build, spage):
     _, out = sample_build
