@@ -24,6 +24,13 @@ class StoredTheme:
     """Paper ids."""
     area: int | None = None
     """The theme's area (``ThemeModel.theme_areas_``); None in a file from before areas."""
+    terms: list[str] | None = None
+    """The terms shown with the name; None in a file from before they were stored."""
+    naming: int | None = None
+    """Version of the naming rules that made ``label`` (``names.NAMING``); None: older rules, so
+    the name is made afresh."""
+    area_label: str | None = None
+    """The name of the theme's area; None where there are no areas."""
 
 
 def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> list[StoredTheme]:
@@ -50,9 +57,21 @@ def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> l
                 and isinstance(item.get("papers"), list)
                 and all(isinstance(p, str) for p in item["papers"])
                 and (item.get("area") is None or (type(item["area"]) is int and item["area"] >= 0))
+                and _optional(item, "terms", list)
+                and all(isinstance(t, str) for t in item.get("terms") or [])
+                and _optional(item, "naming", int)
+                and _optional(item, "area_label", str)
             ):
                 stored.append(
-                    StoredTheme(item["slug"], item["label"], list(item["papers"]), item.get("area"))
+                    StoredTheme(
+                        item["slug"],
+                        item["label"],
+                        list(item["papers"]),
+                        item.get("area"),
+                        list(item["terms"]) if item.get("terms") is not None else None,
+                        item.get("naming"),
+                        item.get("area_label"),
+                    )
                 )
                 continue
             diags.warn(
@@ -68,8 +87,18 @@ def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> l
     return stored
 
 
+def _optional(item: dict, key: str, kind: type) -> bool:
+    """``item[key]`` is absent, null, or of ``kind`` (a bool is no int here)."""
+    value = item.get(key)
+    return value is None or (isinstance(value, kind) and not isinstance(value, bool))
+
+
 def themes_record(site: Site) -> list[dict]:
-    """``data/themes.json`` (and, copied to ``content/themes.json``, the seed of the next build)."""
+    """``data/themes.json`` (and, copied to ``content/themes.json``, the seed of the next build):
+    each theme's slug, name (``label``) and terms, papers (most typical first), area and area name,
+    and the version of the naming rules that made the name (``naming``)."""
+    from .names import NAMING  # names imports this module
+
     return [
         {
             "slug": t.slug,
@@ -77,6 +106,8 @@ def themes_record(site: Site) -> list[dict]:
             "terms": list(t.terms),
             "papers": [p.id for p in t.papers],
             "area": t.area,
+            "area_label": t.area_label or None,
+            "naming": NAMING,
         }
         for t in site.themes
     ]
