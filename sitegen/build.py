@@ -128,7 +128,15 @@ def gather(
         if not stored_path.exists() or _inside_content(stored_path, content, diags)
         else []
     )
-    themes.assign_themes(site, n_themes=config.themes, stored=stored, stages=stages, jobs=jobs)
+    pins_path = content / "themes.yaml"
+    pins = (
+        themes.read_pins(pins_path, diags, display=display_path(pins_path))
+        if not pins_path.exists() or _inside_content(pins_path, content, diags)
+        else {}
+    )
+    themes.assign_themes(
+        site, n_themes=config.themes, stored=stored, stages=stages, jobs=jobs, pins=pins, diags=diags
+    )
     return config, site
 
 
