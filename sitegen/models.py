@@ -128,6 +128,8 @@ class Theme:
     """The group of neighbouring themes it is clustered with (0 on a site of one area)."""
     area_label: str = ""
     """The area's name; empty on a site of one area."""
+    area_anchor: str = ""
+    """The id of the area's section on the themes page; empty on a site of one area."""
 
     @property
     def url(self) -> str:

@@ -139,9 +139,10 @@ def _areas(
     areas = []
     for a, label in zip(numbers, labels, strict=True):
         members = [t for t in themes if t.area == a]
+        anchor = f"area-{slugify(label, 50) or a}"
         for t in members:
-            t.area_label = label
-        areas.append(Area(label, f"area-{slugify(label, 50) or a}", members, len(papers_now[a])))
+            t.area_label, t.area_anchor = label, anchor
+        areas.append(Area(label, anchor, members, len(papers_now[a])))
     return sorted(areas, key=lambda a: (-a.papers, a.label))
 
 
