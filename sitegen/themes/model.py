@@ -193,23 +193,6 @@ class ThemeModel:
             self.bound_share,
             documents,
         )
-        # Areas are named the same way, as classes of their themes' documents (areas are
-        # numbered 0..a-1; a stored grouping may skip numbers: those classes stay empty).
-        n_areas = max(self.theme_areas_, default=0) + 1
-        self.area_terms_ = (
-            class_terms(
-                counts,
-                self.vocabulary_,
-                np.asarray(self.theme_areas_, dtype=int)[self.labels_],
-                n_areas,
-                surfaces,
-                self.n_terms,
-                self.max_label_df,
-                self.bound_share,
-            )
-            if n_areas > 1
-            else [[]]
-        )
 
     def _tfidf(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         """TF-IDF of the terms in 2 papers or more and in at most half of them (a term of one
@@ -316,9 +299,10 @@ class ThemeModel:
             # Stored themes are not dissolved: that would move the old papers they keep.
             return self._settle(x, seeds, k)
         if n_themes is not None:
-            # An area's share of the themes (``n_themes`` of a leaf): a quarter may be dissolved.
+            # (An area's share of the themes at scale: not dissolved, which would settle the area
+            # again and again; the count there comes from a sample, not a sweep, anyway.)
             k = min(n_themes, n, x.shape[1])
-            return self._settle(x, _argmax(self._nmf(x, k, max_iter=max_iter)), k, math.ceil(0.75 * k))
+            return self._settle(x, _argmax(self._nmf(x, k, max_iter=max_iter)), k)
         best_k, best_labels = self._sweep(x, embedding)
         # Not below the smallest count tried, the count a build seeded with these themes keeps.
         candidates = self._candidate_counts(n)
@@ -413,7 +397,7 @@ class ThemeModel:
         # numbers are kept (``numbers``: a compact number's own), so a seeded theme keeps its seed's.
         # Never below ``floor`` themes; a count fixed by the settings (``n_themes``) is kept.
         numbers = np.arange(k)
-        for _ in range(MAX_DISSOLVE if self.n_themes is None else 0):
+        for _ in range(MAX_DISSOLVE if self.n_themes is None and floor < k else 0):
             loose = coherence.grab_bags(x, labels, len(numbers))[: max(0, len(numbers) - max(floor, 2))]
             if not loose:
                 break

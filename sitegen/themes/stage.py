@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
+from scipy import sparse
+from sklearn.preprocessing import normalize
 
 from ..errors import Diagnostics
 from ..models import Area, Paper, Site, Theme
@@ -116,34 +120,107 @@ def assign_themes(
 def _areas(
     themes: list[Theme], model: ThemeModel, index: dict[str, int], stored: Sequence[StoredTheme]
 ) -> list[Area]:
-    """The areas of ``themes`` (none on a site of one area), each named by 2 of its terms, or by
-    its stored name while it keeps ``KEEP_NAME`` of the papers its stored themes had."""
+    """The areas shown on the themes page (none on a site of one area): groups of the areas the
+    themes were clustered in (``Theme.area``), about sqrt(themes) of them, each named by the
+    subjects of its largest themes. A seeded build keeps the stored groups and their names (a
+    clustering area goes to the group most of its themes were in; a new one to the nearest)."""
     numbers = sorted({t.area for t in themes})
     if len(numbers) < 2:
         return []
-    stored_papers: dict[int, set[int]] = {}
-    stored_label: dict[int, str] = {}
+    x = model.tfidf_
+    rows = np.concatenate([[index[p.id] for p in t.papers] for t in themes])
+    area_of_row = np.concatenate([[numbers.index(t.area)] * len(t.papers) for t in themes])
+    onehot = sparse.csr_matrix((np.ones(len(rows)), (area_of_row, rows)), shape=(len(numbers), x.shape[0]))
+    centroids = normalize(onehot @ x)
+    # The stored group of each clustering area: the one most of its stored themes were in.
+    votes: dict[int, Counter] = {}
     for theme in stored:
         if theme.area is not None and theme.area_label and theme.naming == names.NAMING:
-            stored_papers.setdefault(theme.area, set()).update(index[p] for p in theme.papers if p in index)
-            stored_label[theme.area] = theme.area_label
-    papers_now = {a: {index[p.id] for t in themes if t.area == a for p in t.papers} for a in numbers}
-    fixed = [
-        stored_label[a]
-        if a in stored_label and names.kept_share(stored_papers[a], papers_now[a]) >= names.KEEP_NAME
-        else None
-        for a in numbers
+            votes.setdefault(theme.area, Counter())[theme.area_label] += len(theme.papers)
+    group: list[str | None] = [
+        min(votes[a].items(), key=lambda kv: (-kv[1], kv[0]))[0] if a in votes else None for a in numbers
     ]
-    terms = [list(model.area_terms_[a]) if a < len(model.area_terms_) else [] for a in numbers]
+    known = [i for i, g in enumerate(group) if g is not None]
+    if known:
+        for i, g in enumerate(group):
+            if g is None:
+                nearest = np.asarray((centroids[i] @ centroids[known].T).todense()).ravel()
+                group[i] = group[known[int(np.argmax(nearest))]]
+        keys = sorted(set(group), key=lambda g: group.index(g))
+        of_area = [keys.index(g) for g in group]
+        fixed: list[str | None] = list(keys)
+    else:
+        counts = [sum(1 for t in themes if t.area == a) for a in numbers]
+        sums = onehot @ x
+        of_area = _merge((sums @ sums.T).toarray(), counts, max(2, round(math.sqrt(len(themes)))))
+        fixed = [None] * (max(of_area) + 1)
+    members: list[list[Theme]] = [[] for _ in fixed]
+    for theme in themes:  # most papers first
+        members[of_area[numbers.index(theme.area)]].append(theme)
+    # Named by the subjects of its largest themes: the first term of each, two distinct ones.
+    terms = []
+    for group_themes in members:
+        firsts = list(dict.fromkeys(t.terms[0] for t in group_themes if t.terms))
+        terms.append(firsts or [t.label for t in group_themes[:1]])
     labels = names.distinct_labels(terms, fixed, size=2)
     areas = []
-    for a, label in zip(numbers, labels, strict=True):
-        members = [t for t in themes if t.area == a]
-        anchor = f"area-{slugify(label, 50) or a}"
-        for t in members:
+    for label, group_themes in zip(labels, members, strict=True):
+        if not group_themes:
+            continue
+        anchor = f"area-{slugify(label, 50) or len(areas) + 1}"
+        for t in group_themes:
             t.area_label, t.area_anchor = label, anchor
-        areas.append(Area(label, anchor, members, len(papers_now[a])))
+        areas.append(Area(label, anchor, group_themes, sum(len(t.papers) for t in group_themes)))
     return sorted(areas, key=lambda a: (-a.papers, a.label))
+
+
+#: An area shown on the themes page holds at least this many themes, where there are several.
+MIN_AREA_THEMES = 3
+
+
+def _merge(gram: np.ndarray, counts: list[int], n_groups: int) -> list[int]:
+    """Group the clustering areas into about ``n_groups``: the two most alike groups (cosine of
+    the sums of their papers' TF-IDF vectors; ``gram`` holds the areas' sums' dot products) merge
+    while neither grows past 1.5 times its share of the themes (``counts``: each area's), so that
+    no group takes most of them; then a group of fewer than ``MIN_AREA_THEMES`` themes joins the
+    one most like it (while more than two are left). Group numbers in the order of their first
+    area."""
+    cap = math.ceil(1.5 * sum(counts) / n_groups)
+    gram = gram.astype(float).copy()
+    groups = [[i] for i in range(len(counts))]
+    sizes = np.array(counts)
+    alive = np.ones(len(counts), dtype=bool)
+    while alive.sum() > 2:
+        small = alive & (sizes < MIN_AREA_THEMES)
+        if alive.sum() <= n_groups and not small.any():
+            break
+        norms = np.sqrt(np.maximum(np.diag(gram), 1e-300))
+        similar = gram / np.outer(norms, norms)
+        np.fill_diagonal(similar, -np.inf)
+        similar[~alive, :] = similar[:, ~alive] = -np.inf
+        if alive.sum() > n_groups:
+            similar[np.add.outer(sizes, sizes) > cap] = -np.inf
+        if alive.sum() <= n_groups or not np.isfinite(similar).any():
+            # Few enough groups: only a group of fewer than MIN_AREA_THEMES themes still joins
+            # the one most like it, however large.
+            similar = gram / np.outer(norms, norms)
+            np.fill_diagonal(similar, -np.inf)
+            similar[~alive, :] = similar[:, ~alive] = -np.inf
+            similar[~small[:, None] & ~small[None, :]] = -np.inf
+            if not np.isfinite(similar).any():
+                break
+        i, j = sorted(np.unravel_index(int(np.argmax(similar)), similar.shape))
+        # The sum of i and j: its dot products are the sums of theirs.
+        gram[i, :] += gram[j, :]
+        gram[:, i] += gram[:, j]
+        groups[i] += groups[j]
+        sizes[i] += sizes[j]
+        alive[j] = False
+    of_area = [0] * len(counts)
+    for g, members in enumerate(sorted((groups[i] for i in np.flatnonzero(alive)), key=min)):
+        for a in members:
+            of_area[a] = g
+    return of_area
 
 
 def themes_in(papers: Sequence[Paper]) -> list[tuple[Theme, list[Paper]]]:
