@@ -105,7 +105,9 @@ def class_terms(
     single = np.array([" " not in t for t in vocab])
     broad = single & (df_all > max_label_df * n) & (spread > n_themes / 2)
     scores[broad[cols]] = 0
-    # Terms spread over the themes like all papers are, and vague words alone, name nothing.
+    # Terms spread over the themes like all papers are, and vague words alone, name nothing
+    # (unless nothing else is left to name a theme by: ``fallback``).
+    fallback = scores.copy()
     scores[spread_terms(df_class, sizes)[cols]] = 0
     vague = np.array([" " not in t and t in VAGUE_WORDS for t in vocab])
     scores[vague[cols]] = 0
@@ -133,6 +135,9 @@ def class_terms(
     for c in range(n_themes):
         span = slice(tf_class.indptr[c], tf_class.indptr[c + 1])
         positive = np.flatnonzero(scores[span] > 0) + span.start
+        if not len(positive):
+            positive = np.flatnonzero(fallback[span] > 0) + span.start
+            scores[positive] = fallback[positive]
         # Ties broken by the term itself (vocab is sorted: by its column), so that the order
         # never depends on the platform.
         ranked = positive[np.lexsort((cols[positive], -scores[positive]))]
