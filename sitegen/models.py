@@ -120,7 +120,8 @@ class Theme:
     slug: str
     """Path segment of the theme's page; survives rebuilds where the theme does."""
     label: str
-    """2-3 distinctive terms joined by ' · '."""
+    """Its name: 2-3 distinctive terms joined by ' · ', carried from the stored themes while the
+    theme keeps most of its papers, or pinned in ``content/themes.yaml``."""
     terms: list[str] = field(default_factory=list)
     papers: list[Paper] = field(default_factory=list, repr=False)
     """Most central first."""
