@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import group, merge, reader, themes
+from .cache import BuildCache, analyzer, diagnostics_from_json, digest_of, dump_from_json, dump_to_json
 from .config import SiteConfig, check_url, load_config
 from .errors import Diagnostics, SitegenError, display_path
 from .models import Dump, Site
@@ -14,6 +16,7 @@ from .output import render_site
 from .pages import read_pages
 from .safe import inside
 from .stages import Stages, default_jobs
+from .themes.terms import reusing
 from .writer import write_site
 
 
@@ -38,8 +41,11 @@ class BuildResult:
         )
 
 
-def read_dumps(content: Path, config: SiteConfig, diags: Diagnostics) -> list[Dump]:
-    """Read every ``*.txt`` of ``content/dumps`` in name order."""
+def read_dumps(
+    content: Path, config: SiteConfig, diags: Diagnostics, cache: BuildCache | None = None
+) -> list[Dump]:
+    """Read every ``*.txt`` of ``content/dumps`` in name order; with ``cache``, a dump whose bytes,
+    name and date settings were read before is taken from it (with the warnings it gave)."""
     folder = content / "dumps"
     dumps: list[Dump] = []
     if not folder.is_dir():
@@ -54,13 +60,7 @@ def read_dumps(content: Path, config: SiteConfig, diags: Diagnostics) -> list[Du
     for path in paths:
         if not _inside_content(path, content, diags):
             continue
-        dump = reader.read_dump(
-            path,
-            diags,
-            display=display_path(path),
-            configured_date=config.editions.get(path.name),
-            default_year=config.default_year,
-        )
+        dump = _read_dump(path, config, diags, cache)
         if dump is None:
             continue
         # The same page saved twice would be a second edition of the very same papers.
@@ -74,6 +74,59 @@ def read_dumps(content: Path, config: SiteConfig, diags: Diagnostics) -> list[Du
     for name in sorted(unknown):
         diags.warn(display_path(content / "site.yaml"), None, f"editions: no dump named {name!r}")
     return dumps
+
+
+def _read_dump(path: Path, config: SiteConfig, diags: Diagnostics, cache: BuildCache | None) -> Dump | None:
+    shown = display_path(path)
+    configured = config.editions.get(path.name)
+    if cache is None:
+        return reader.read_dump(
+            path, diags, display=shown, configured_date=configured, default_year=config.default_year
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        diags.warn(shown, None, f"cannot read: {exc.strerror or exc}")
+        return None
+    key = cache.key(
+        "dumps",
+        hashlib.sha256(raw).hexdigest(),
+        shown,
+        path.name,
+        configured.isoformat() if configured else None,
+        config.default_year,
+    )
+    found = cache.get_json("dumps", key)
+    if found is not None:
+        try:
+            dump = None if found["dump"] is None else dump_from_json(found["dump"])
+            said = diagnostics_from_json(found["diagnostics"])
+        except (ValueError, TypeError, KeyError) as exc:
+            cache.reject("dumps", key, f"not a parsed dump ({exc})")
+        else:
+            for where, line, message, error in said:
+                (diags.error if error else diags.warn)(where, line, message)
+            return dump
+    own = Diagnostics()
+    text = reader.decode(raw, shown, own)
+    dump = (
+        reader.parse_dump(
+            text, shown, path.name, own, configured_date=configured, default_year=config.default_year
+        )
+        if text is not None
+        else None
+    )
+    for d in own:
+        (diags.error if d.error else diags.warn)(d.path, d.line, d.message)
+    cache.put_json(
+        "dumps",
+        key,
+        {
+            "dump": dump_to_json(dump) if dump is not None else None,
+            "diagnostics": [[d.path, d.line, d.message, d.error] for d in own],
+        },
+    )
+    return dump
 
 
 def _dump_key(dump: Dump) -> tuple:
@@ -102,12 +155,15 @@ def gather(
     base_url: str | None = None,
     stages: Stages | None = None,
     jobs: int = 1,
+    cache: BuildCache | None = None,
+    reset_themes: bool = False,
 ) -> tuple[SiteConfig, Site]:
     """Read and organize all content; nothing is written. ``jobs``: processes the themes of a
-    large site may use."""
+    large site may use; ``cache``: where parsed dumps, term counts and the carried themes are
+    kept between builds; ``reset_themes``: choose the themes afresh (no seed)."""
     stages = stages if stages is not None else Stages()
     with stages("read"):
-        config, dumps = _read(content, diags, base_url)
+        config, dumps = _read(content, diags, base_url, cache)
     with stages("merge"):
         editions = merge.build_editions(dumps, diags)
         papers = merge.merge_papers(editions, diags)
@@ -122,25 +178,64 @@ def gather(
             block_count=sum(len(d.entries) for d in dumps),
             dump_count=len(dumps),
         )
-    stored_path = content / "themes.json"
-    stored = (
-        themes.read_stored(stored_path, diags, display=display_path(stored_path))
-        if not stored_path.exists() or _inside_content(stored_path, content, diags)
-        else []
-    )
+    stored = _seed(content, diags, cache, reset_themes)
     pins_path = content / "themes.yaml"
     pins = (
         themes.read_pins(pins_path, diags, display=display_path(pins_path))
         if not pins_path.exists() or _inside_content(pins_path, content, diags)
         else {}
     )
-    themes.assign_themes(
-        site, n_themes=config.themes, stored=stored, stages=stages, jobs=jobs, pins=pins, diags=diags
-    )
+    if cache is None:
+        themes.assign_themes(
+            site, n_themes=config.themes, stored=stored, stages=stages, jobs=jobs, pins=pins, diags=diags
+        )
+    else:
+        with reusing(analyzer(cache)):
+            themes.assign_themes(
+                site, n_themes=config.themes, stored=stored, stages=stages, jobs=jobs, pins=pins, diags=diags
+            )
     return config, site
 
 
-def _read(content: Path, diags: Diagnostics, base_url: str | None) -> tuple[SiteConfig, list[Dump]]:
+def _seed(
+    content: Path, diags: Diagnostics, cache: BuildCache | None, reset: bool
+) -> list[themes.StoredTheme]:
+    """The themes the build starts from: the previous build's (carried in the cache), unless
+    ``content/themes.json`` changed since that build (added, edited or removed: then it is what
+    the user wants, and a removed file means afresh); none with ``reset``. The bytes it started
+    from are ``cache.seed`` (what a build from scratch must be given to build the same site)."""
+    path = content / "themes.json"
+    shown = display_path(path)
+    present = path.exists() and _inside_content(path, content, diags)
+    raw = None
+    if present and path.is_file():
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            raw = None
+    if cache is None:
+        return themes.read_stored(path, diags, display=shown) if present and not reset else []
+    cache.content_seed, cache.seed = digest_of(raw), None
+    if reset:
+        return []
+    carried = cache.read_state()
+    if carried is not None and carried[1] == cache.content_seed:
+        own = Diagnostics()
+        stored = themes.read_stored(carried[0], own, display=str(carried[0]))
+        if not own:
+            cache.seed = carried[0].read_bytes()
+            return stored
+        cache.note(f"{carried[0]}: the carried themes are not valid ({own.items[0].message}); not used")
+    if not present:
+        return []
+    stored = themes.read_stored(path, diags, display=shown)
+    cache.seed = raw if stored else None
+    return stored
+
+
+def _read(
+    content: Path, diags: Diagnostics, base_url: str | None, cache: BuildCache | None = None
+) -> tuple[SiteConfig, list[Dump]]:
     path = content / "site.yaml"
     if path.exists() and not _inside_content(path, content, diags):
         config = SiteConfig()
@@ -151,7 +246,7 @@ def _read(content: Path, diags: Diagnostics, base_url: str | None) -> tuple[Site
             config.base_url = check_url(base_url)
         except ValueError as exc:
             raise SitegenError(f"--base-url: {exc}") from None
-    return config, read_dumps(content, config, diags)
+    return config, read_dumps(content, config, diags, cache)
 
 
 def build(
@@ -162,16 +257,30 @@ def build(
     base_url: str | None = None,
     diags: Diagnostics | None = None,
     jobs: int | None = None,
+    cache: BuildCache | None = None,
+    reset_themes: bool = False,
 ) -> BuildResult:
     """Build the site from ``content``; write it to ``out`` unless None. ``jobs``: processes
-    that cluster the themes and render the pages of a large site (None: one per core)."""
+    that cluster the themes and render the pages of a large site (None: one per core);
+    ``cache`` (opened): what earlier builds computed, and the themes they carry forward (see
+    ``cache.py``); ``reset_themes``: choose the themes afresh."""
     start = time.perf_counter()
     diags = diags if diags is not None else Diagnostics()
     stages = Stages()
     jobs = default_jobs() if jobs is None else jobs
-    config, site = gather(content, diags, base_url, stages, jobs)
-    files = render_site(config, site, [templates] if templates else [], stages, jobs)
+    config, site = gather(content, diags, base_url, stages, jobs, cache, reset_themes)
+    files = render_site(config, site, [templates] if templates else [], stages, jobs, cache)
+    result = BuildResult(config, site, files, diags, 0.0, stages)
     if out is not None:
         with stages("write"):
-            write_site(files, out, protect=[content, *([templates] if templates else [])])
-    return BuildResult(config, site, files, diags, time.perf_counter() - start, stages)
+            publish(result, out, protect=[content, *([templates] if templates else [])], cache=cache)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def publish(result: BuildResult, out: Path, protect: list[Path], cache: BuildCache | None = None) -> None:
+    """Write a build's files to ``out``, then carry its themes to the next build (``cache``):
+    only a site that was written seeds the next one."""
+    write_site(result.files, out, protect=protect)
+    if cache is not None:
+        cache.write_state(result.files["data/themes.json"], cache.content_seed)

@@ -8,10 +8,12 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .build import build
+from .build import build, publish
+from .cache import DEFAULT as DEFAULT_CACHE
+from .cache import BuildCache
 from .check import check
 from .errors import Diagnostics, SitegenError
-from .writer import check_output_folder, write_site
+from .writer import check_output_folder
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,6 +51,22 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help="processes that render pages of a large site (default: one per core)",
+    )
+    build.add_argument(
+        "--cache",
+        type=Path,
+        default=DEFAULT_CACHE,
+        metavar="DIR",
+        help="keep what later builds can reuse here: parsed dumps, term counts, the themes to carry "
+        "forward (default: .sitegen-cache/)",
+    )
+    build.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the cache (a build from scratch)"
+    )
+    build.add_argument(
+        "--reset-themes",
+        action="store_true",
+        help="choose the themes afresh, ignoring the carried ones and content/themes.json",
     )
     build.set_defaults(func=_build)
 
@@ -98,9 +116,23 @@ def _build(args: argparse.Namespace) -> int:
         raise SitegenError(f"{args.content}: no such content folder")
     check_output_folder(args.out, protect=[args.content, args.templates])  # before the work, not after
     start = time.perf_counter()
+    if args.no_cache:
+        return _build_with(args, None, start)
+    with BuildCache(args.cache, echo=True) as cache:
+        return _build_with(args, cache, start)
+
+
+def _build_with(args: argparse.Namespace, cache: BuildCache | None, start: float) -> int:
     diags = Diagnostics(echo=True)
     result = build(
-        args.content, None, templates=args.templates, base_url=args.base_url, diags=diags, jobs=args.jobs
+        args.content,
+        None,
+        templates=args.templates,
+        base_url=args.base_url,
+        diags=diags,
+        jobs=args.jobs,
+        cache=cache,
+        reset_themes=args.reset_themes,
     )
     if diags.errors:
         print(f"Error: {_count(len(diags.errors), 'error')}; nothing written", file=sys.stderr)
@@ -108,7 +140,8 @@ def _build(args: argparse.Namespace) -> int:
     if args.strict and len(diags):
         print(f"Error: {len(diags)} warning(s) with --strict; nothing written", file=sys.stderr)
         return 1
-    write_site(result.files, args.out, protect=[args.content, args.templates])
+    with result.stages("write"):
+        publish(result, args.out, protect=[args.content, args.templates], cache=cache)
     print(result.summary(args.out, time.perf_counter() - start))
     return 0
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from .cache import BuildCache
 from .config import SiteConfig
 from .feeds import render_feeds
 from .models import Paper, Site
@@ -35,15 +37,23 @@ def render_site(
     template_dirs: list[Path],
     stages: Stages | None = None,
     jobs: int = 1,
+    cache: BuildCache | None = None,
 ) -> dict[str, bytes]:
-    """Every file of the site, by site-relative path. ``jobs``: processes that render paper pages."""
+    """Every file of the site, by site-relative path. ``jobs``: processes that render paper pages.
+
+    Paper pages are most of the pages: in a large site, forked processes render them while this
+    one renders the other pages, the search index and the feeds (the site is read only by then)."""
     stages = stages if stages is not None else Stages()
-    with stages("render"):
-        files = render_pages(config, site, template_dirs, jobs)
-    with stages("search"):
-        files.update(search_files(site.papers))
-    with stages("feeds"):
-        files.update(render_feeds(config, site))
+    r = Renderer(config, site, template_dirs)
+    with PaperPages(r, site.papers, jobs) as papers:
+        with stages("render"):
+            files = _pages(config, site, template_dirs, r)
+        with stages("search"):
+            files.update(search_files(site.papers))
+        with stages("feeds"):
+            files.update(render_feeds(config, site))
+        with stages("render"):
+            files.update(papers.result())
     return files
 
 
@@ -52,6 +62,13 @@ def render_pages(
 ) -> dict[str, bytes]:
     """The HTML pages, static assets, sitemap and data files; paper pages in ``jobs`` processes."""
     r = Renderer(config, site, template_dirs)
+    files = _pages(config, site, template_dirs, r)
+    files.update(paper_pages(r, site.papers, jobs))
+    return files
+
+
+def _pages(config: SiteConfig, site: Site, template_dirs: list[Path], r: Renderer) -> dict[str, bytes]:
+    """``render_pages`` but for the paper pages (the sitemap lists them)."""
     files: dict[str, bytes] = static_files(template_dirs)
 
     def page(url: str, template: str, **context) -> None:
@@ -91,7 +108,6 @@ def render_pages(
             listing(month.url, "month.html", month.papers, month.label, month=month)
     if site.undated:
         page("archive/undated/", "undated.html", papers=site.undated, title="Papers without a date")
-    files.update(paper_pages(r, site.papers, jobs))
     page("orgs/", "orgs.html", organizations=site.organizations, title="Organizations")
     for org in site.organizations:
         listing(org.url, "org.html", org.papers, org.organization.name, group=org)
@@ -103,7 +119,7 @@ def render_pages(
         name[: -len("index.html")]
         for name in files
         if name.endswith("index.html") and name != "search/index.html"
-    ]
+    ] + [paper.url for paper in site.papers]
     files.update(sitemap_files(config, site, pages))
     files["robots.txt"] = robots_txt(config)
     files["data/papers.json"] = dump_json([paper_record(p) for p in site.papers])
@@ -121,18 +137,46 @@ def paper_pages(
 ) -> dict[str, bytes]:
     """One page per paper. With ``jobs`` > 1 and ``minimum`` papers or more, forked processes
     render them in chunks (a page depends only on the gathered site, so the bytes are the same)."""
-    if jobs <= 1 or len(papers) < minimum or "fork" not in multiprocessing.get_all_start_methods():
-        return _render_papers(r, papers)
-    global _WORK
-    _WORK = (r, papers)
-    try:
-        chunks = _chunks(len(papers), jobs * 4)
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            files: dict[str, bytes] = {}
-            for part in pool.map(_render_chunk, chunks):
-                files.update(part)
+    with PaperPages(r, papers, jobs, minimum) as pages:
+        return pages.result()
+
+
+class PaperPages:
+    """Paper pages being rendered: in ``jobs`` forked processes from ``minimum`` papers on (they
+    start on entering the ``with`` block, and this process goes on meanwhile), else in this one
+    when ``result`` is asked for. The processes stop on leaving the block."""
+
+    def __init__(self, r: Renderer, papers: list[Paper], jobs: int = 1, minimum: int = PARALLEL_MIN) -> None:
+        self.r, self.papers = r, papers
+        self.parallel = (
+            jobs > 1 and len(papers) >= minimum and "fork" in multiprocessing.get_all_start_methods()
+        )
+        self.jobs = jobs
+        self.pool: ProcessPoolExecutor | None = None
+        self.parts: Iterator[dict[str, bytes]] | None = None
+
+    def __enter__(self) -> PaperPages:
+        if self.parallel:
+            global _WORK
+            _WORK = (self.r, self.papers)
+            # The workers fork now, with the site as it is: nothing changes it after gathering.
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
+            self.parts = self.pool.map(_render_chunk, _chunks(len(self.papers), self.jobs * 4))
+        return self
+
+    def result(self) -> dict[str, bytes]:
+        if self.parts is None:
+            return _render_papers(self.r, self.papers)
+        files: dict[str, bytes] = {}
+        for part in self.parts:
+            files.update(part)
         return files
-    finally:
+
+    def __exit__(self, *exc: object) -> None:
+        global _WORK
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
         _WORK = None
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -194,12 +193,15 @@ def _decode_utf16(raw: bytes, path: str, diags: Diagnostics) -> str:
     return "\n".join(lines)
 
 
+#: Control characters (category Cc) but tab, newlines and form feed, and lone surrogates (Cs).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:65536]
     if not sample:
         return False
-    controls = sum(1 for ch in sample if ch not in "\t\n\r\f" and unicodedata.category(ch) in ("Cc", "Cs"))
-    return controls / len(sample) > 0.05
+    return len(_CONTROL.findall(sample)) / len(sample) > 0.05
 
 
 def _classify(line: int, text: str) -> Item:

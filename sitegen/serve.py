@@ -32,6 +32,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .build import build
+from .cache import BuildCache
 from .errors import Diagnostics, SitegenError
 
 VERSION_PATH = "/__sitegen/version"
@@ -304,6 +305,9 @@ class DevServer:
         self._server: _HTTPServer | None = None
         self.root = Path()
         self.url = ""
+        # Rebuilds reuse what the previous ones computed (parsed dumps, term counts) and carry
+        # the themes from one to the next; the cache is the preview's own, removed on exit.
+        self._cache_dir: Path | None = None
         self.allowed_hosts = allowed_hosts(host)
         """Host names the server answers to (None: any IP address or this machine's name)."""
 
@@ -370,9 +374,19 @@ class DevServer:
                 # The local URL as base URL: the 404 page and canonical links work in the preview.
                 # One process: this one serves and watches in threads, and a fork of a threaded
                 # process may inherit a lock another thread held (a preview is a small site anyway).
-                result = build(
-                    self.content, self.root, templates=self.templates, base_url=self.url, diags=diags, jobs=1
-                )
+                if self._cache_dir is None:
+                    self._cache_dir = Path(tempfile.mkdtemp(prefix="sitegen-serve-cache-"))
+                cache = BuildCache(self._cache_dir / "cache")
+                with cache:
+                    result = build(
+                        self.content,
+                        self.root,
+                        templates=self.templates,
+                        base_url=self.url,
+                        diags=diags,
+                        jobs=1,
+                        cache=cache,
+                    )
             except SitegenError as exc:
                 self.failures += 1
                 self.log(f"Error: {exc}\nThe build failed; still serving the last good site.")
@@ -411,6 +425,8 @@ class DevServer:
         self._threads.clear()
         if self._own_out and self.root != Path():
             shutil.rmtree(self.root.parent, ignore_errors=True)
+        if self._cache_dir is not None:
+            shutil.rmtree(self._cache_dir, ignore_errors=True)
 
     def run(self) -> int:
         """The command line's loop: serve until Ctrl+C."""

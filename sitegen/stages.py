@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(slots=True)
@@ -30,3 +36,31 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+#: Set in the parent just before its pool forks: what the workers of ``forked_map`` call.
+_WORK: tuple[Callable[[Any, Any], Any], Any] | None = None
+
+
+def forked_map(fn: Callable[[Any, T], R], shared: Any, tasks: Iterable[T], jobs: int) -> list[R]:
+    """``[fn(shared, task) for task in tasks]``, in up to ``jobs`` forked processes when there
+    are several tasks. ``shared`` (a model, the gathered site) reaches the workers by the fork,
+    never pickled; only the tasks and the results are. Results come in task order, so the output
+    is the same with any number of processes. One process where fork is not available."""
+    tasks = list(tasks)
+    if jobs <= 1 or len(tasks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [fn(shared, task) for task in tasks]
+    global _WORK
+    _WORK = (fn, shared)
+    try:
+        workers = min(jobs, len(tasks))
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_call, tasks))
+    finally:
+        _WORK = None
+
+
+def _call(task: Any) -> Any:
+    assert _WORK is not None  # set before the pool forks
+    fn, shared = _WORK
+    return fn(shared, task)

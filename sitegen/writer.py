@@ -1,7 +1,9 @@
 """Write the rendered site: into a temporary folder beside the output, then swap it in.
 
 A failed or killed build leaves the previous site as it was; a successful one leaves nothing
-stale behind (pages of removed dumps are gone).
+stale behind (pages of removed dumps are gone). A file whose bytes are those of the previous
+site's file of the same name is a hard link to it rather than written again (the swap then
+keeps it): a rebuild that changes a few pages writes a few files.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import ctypes.util
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -181,6 +184,23 @@ def write_site(
         _write(files, checked, out)
 
 
+def _link_same(old: Path, target: Path, data: bytes) -> bool:
+    """Hard-link ``old`` (a file of the previous site) as ``target`` when it holds exactly
+    ``data``: an unchanged file is not written again. Only a plain file is linked, never a
+    symlink; any doubt (another size, other bytes, no hard links here) writes the file."""
+    try:
+        st = os.lstat(old)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
+            return False
+        with open(old, "rb") as handle:
+            if handle.read(len(data) + 1) != data:
+                return False
+        os.link(old, target, follow_symlinks=False)
+    except OSError:
+        return False
+    return True
+
+
 def _write(files: dict[str, bytes], checked: dict[str, PurePosixPath], out: Path) -> None:
     if not out.exists():
         # A build killed between the two renames of the fallback swap left the site here.
@@ -190,11 +210,19 @@ def _write(files: dict[str, bytes], checked: dict[str, PurePosixPath], out: Path
     for leftover in _leftovers(out):
         shutil.rmtree(leftover, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
+    previous = out if out.is_dir() else None
     try:
+        made: set[Path] = set()
         for name in sorted(files):
-            target = tmp.joinpath(*checked[name].parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(files[name])
+            parts = checked[name].parts
+            target = tmp.joinpath(*parts)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            data = files[name]
+            if previous is not None and _link_same(previous.joinpath(*parts), target, data):
+                continue
+            target.write_bytes(data)
         os.chmod(tmp, 0o755)
         if not out.exists():
             os.replace(tmp, out)

@@ -100,6 +100,8 @@ def test_past_max_full_same_input_same_themes(scaled, sample_docs):
 
 def test_past_max_full_areas_clustered_in_two_processes_give_the_same_themes(scaled, sample_docs):
     parallel = ThemeModel(**SCALED, n_jobs=2).fit(sample_docs)
+    # The count sweep's candidates run in the two processes too.
+    assert parallel.silhouettes_ == scaled.silhouettes_ and len(scaled.silhouettes_) > 1
     assert np.array_equal(parallel.labels_, scaled.labels_)
     assert parallel.terms_ == scaled.terms_ and np.array_equal(parallel.related_, scaled.related_)
 

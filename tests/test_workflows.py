@@ -87,6 +87,8 @@ def test_deploy_tests_then_builds_strict_at_the_pages_url_then_deploys():
         "actions/checkout",
         "actions/setup-python",
         "actions/configure-pages",
+        "actions/cache/restore",
+        "actions/cache/save",
         "actions/upload-pages-artifact",
     ]
     pages = next(s for s in _steps(build) if s.get("uses", "").startswith("actions/configure-pages"))
@@ -127,3 +129,27 @@ def test_tests_run_on_pull_requests_with_chromium_and_a_pip_cache():
         "cache": "pip",
         "cache-dependency-path": "pyproject.toml",
     }
+
+
+def test_deploy_restores_the_build_cache_before_building_and_saves_it_after():
+    """A new dump changes the exact key, so the newest earlier cache is restored by prefix: the
+    build is incremental and starts from the themes of the last deploy; saved after a build that
+    succeeded, under the exact key, unless that key was restored."""
+    steps = _steps(_load("pages.yml")["jobs"]["build"])
+    names = [s.get("uses", "").split("@")[0] or s.get("run", "") for s in steps]
+    build = next(i for i, n in enumerate(names) if "sitegen build" in n)
+    restore = names.index("actions/cache/restore")
+    save = names.index("actions/cache/save")
+    assert restore < build < save
+    restored, saved, command = steps[restore], steps[save], steps[build]["run"]
+    assert "--no-cache" not in command
+    path = restored["with"]["path"]
+    assert path == saved["with"]["path"] == ".sitegen-cache"
+    assert "--cache" not in command or f"--cache {path}" in command
+    key = restored["with"]["key"]
+    for inputs in ("content/**", "templates/**", "sitegen/**", "pyproject.toml"):
+        assert f"'{inputs}'" in key
+    prefix = key.split("${{ hashFiles")[0]
+    assert restored["with"]["restore-keys"].strip() == prefix
+    assert saved["with"]["key"] == "${{ steps." + restored["id"] + ".outputs.cache-primary-key }}"
+    assert saved["if"] == "steps." + restored["id"] + ".outputs.cache-hit != 'true'"

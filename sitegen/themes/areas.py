@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import hashlib
 import math
-import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
+
+from ..stages import forked_map
 
 if TYPE_CHECKING:
     from .model import ThemeModel
@@ -172,10 +172,6 @@ def used_columns(x: sparse.csr_matrix, min_rows: int = 1) -> sparse.csr_matrix:
     return x[:, kept]
 
 
-#: Set in the parent before its pool forks: the model the workers cluster areas of.
-_MODEL: ThemeModel | None = None
-
-
 def _leaves(
     model: ThemeModel, jobs: list[tuple[np.ndarray, int, np.ndarray]], first_new: int
 ) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -186,22 +182,14 @@ def _leaves(
     for rows, k, seeds in jobs:
         tasks.append((rows, k, seeds, first_new))
         first_new += max(k, len(set(seeds[seeds >= 0].tolist())))
-    if model.n_jobs <= 1 or len(tasks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_leaf(model, *task) for task in tasks]
-    global _MODEL
-    _MODEL = model
-    try:
-        workers = min(model.n_jobs, len(tasks))
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_leaf_task, tasks))
-    finally:
-        _MODEL = None
+    return forked_map(_leaf_task, model, tasks, model.n_jobs)
 
 
-def _leaf_task(task: tuple[np.ndarray, int, np.ndarray, int]) -> tuple[np.ndarray, np.ndarray]:
-    assert _MODEL is not None  # set before the pool forks
+def _leaf_task(
+    model: ThemeModel, task: tuple[np.ndarray, int, np.ndarray, int]
+) -> tuple[np.ndarray, np.ndarray]:
     with threadpool_limits(1):
-        return _leaf(_MODEL, *task)
+        return _leaf(model, *task)
 
 
 def _leaf(

@@ -25,7 +25,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
-from ..stages import Stages
+from ..stages import Stages, forked_map
 from . import areas, coherence
 from .labels import class_terms
 from .related import nearest
@@ -315,13 +315,11 @@ class ThemeModel:
         sets ``chosen_k_`` and ``silhouettes_``."""
         n = x.shape[0]
         best_k, best_labels, best_score = 1, np.zeros(n, dtype=int), -2.0
-        for k in self._candidate_counts(n):
-            labels = _argmax(self._nmf(x, k, max_iter=max_iter))
-            if len(set(labels.tolist())) < 2:
+        # The candidates are independent: in ``n_jobs`` processes (the same result with any).
+        tried = forked_map(_candidate, (self, x, embedding, max_iter), self._candidate_counts(n), self.n_jobs)
+        for k, labels, score in tried:
+            if score is None:
                 continue
-            # Cosine silhouette in the LSA space, where papers with synonyms are close. All
-            # pairs, but of at most max_full rows: a sample past that.
-            score = float(silhouette_score(embedding, labels, metric="cosine"))
             self.silhouettes_[k] = score
             if score > best_score + 1e-9:
                 best_k, best_labels, best_score = k, labels, score
@@ -462,6 +460,21 @@ class ThemeModel:
             if share[i, labels[i]] - share[i, seeds[i]] <= self.stickiness:
                 labels[i] = seeds[i]
         return labels
+
+
+def _candidate(
+    shared: tuple[ThemeModel, sparse.csr_matrix, np.ndarray, int | None], k: int
+) -> tuple[int, np.ndarray, float | None]:
+    """One candidate of ``ThemeModel._sweep``: (k, labels, cosine silhouette; None when the
+    factorization found fewer than two themes)."""
+    model, x, embedding, max_iter = shared
+    with threadpool_limits(1):
+        labels = _argmax(model._nmf(x, k, max_iter=max_iter))
+        if len(set(labels.tolist())) < 2:
+            return k, labels, None
+        # Cosine silhouette in the LSA space, where papers with synonyms are close. All pairs, but
+        # of at most max_full rows: a sample past that.
+        return k, labels, float(silhouette_score(embedding, labels, metric="cosine"))
 
 
 def _argmax(weights: np.ndarray) -> np.ndarray:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -132,10 +134,56 @@ def analyze(text: str) -> list[str]:
     return terms_of(words(text))
 
 
+@dataclass(slots=True)
+class Analysis:
+    """The terms of some texts, one row per text; each row depends on its text only, so the
+    rows of texts analyzed apart can be put together (``sitegen/cache.py`` keeps them)."""
+
+    counts: sparse.csr_matrix
+    """Term counts (texts x ``terms``)."""
+    terms: list[str]
+    """Every term of the texts, sorted (as scikit-learn's CountVectorizer lists them)."""
+    forms: sparse.csr_matrix
+    """How often each (normalized word, spelling) of ``spellings`` occurs (texts x spellings)."""
+    spellings: list[tuple[str, str]]
+    """(normalized word, spelling), sorted."""
+
+    def surfaces(self) -> dict[str, str]:
+        """The usual spelling of each word: the most frequent (then the first in code point order)."""
+        totals = np.asarray(self.forms.sum(axis=0)).ravel().tolist() if self.forms.shape[0] else []
+        best: dict[str, tuple[int, str]] = {}
+        for (norm, surface), times in zip(self.spellings, totals, strict=True):
+            if times and (norm not in best or times > best[norm][0]):
+                best[norm] = (times, surface)
+        return {norm: surface for norm, (_, surface) in best.items()}
+
+
+#: Set by ``reusing``: what ``analyze_all`` calls instead of analyzing every text.
+_REUSE: ContextVar[Callable[[Sequence[str]], Analysis] | None] = ContextVar("reuse", default=None)
+
+
+@contextmanager
+def reusing(analyzer: Callable[[Sequence[str]], Analysis]) -> Iterator[None]:
+    """Within the block, ``analyze_all`` gets its result from ``analyzer`` (which must return what
+    ``analyze_texts`` would: e.g. the rows of texts analyzed before, with the new ones analyzed)."""
+    token = _REUSE.set(analyzer)
+    try:
+        yield
+    finally:
+        _REUSE.reset(token)
+
+
 def analyze_all(texts: Sequence[str]) -> tuple[sparse.csr_matrix, list[str], dict[str, str]]:
     """The term counts of every text (documents x terms), the terms (sorted, as scikit-learn's
     CountVectorizer gives them) and the usual spelling of each word: ``terms_of(words(text))``
-    of every text, counted, and its words' surface forms, at once.
+    of every text, counted, and its words' surface forms, at once."""
+    analyzer = _REUSE.get()
+    analysis = analyzer(texts) if analyzer is not None else analyze_texts(texts)
+    return analysis.counts, analysis.terms, analysis.surfaces()
+
+
+def analyze_texts(texts: Sequence[str]) -> Analysis:
+    """``analyze_all``'s work, row by row (see ``Analysis``).
 
     A build analyzes every paper, so nothing here runs in Python once per word: the words of a
     distinct token are found once, and words and phrases are counted as integers with numpy (a
@@ -185,15 +233,39 @@ def analyze_all(texts: Sequence[str]) -> tuple[sparse.csr_matrix, list[str], dic
     rank[order] = np.arange(len(names))
     matrix = sparse.csr_matrix((count, (rows, rank[cols])), shape=(len(texts), len(names)))
     matrix.sort_indices()
-    forms: dict[str, Counter] = {}
-    for token, times in zip(distinct, np.bincount(ids, minlength=len(distinct)).tolist(), strict=True):
+    # Spellings: each distinct token's (word, spelling) pairs, counted per text.
+    form_ids: dict[tuple[str, str], int] = {}
+    forms_of = []
+    for token in distinct:
+        found_forms = []
         for norm, surface in _token_words(token) if token else ():
             # Title Case comes from titles; the lower-case spelling of abstracts reads better.
             if surface[:1].isupper() and surface[1:].islower():
                 surface = surface.lower()
-            forms.setdefault(norm, Counter())[surface] += times
-    surfaces = {norm: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for norm, c in forms.items()}
-    return matrix, [names[i] for i in order], surfaces
+            found_forms.append(form_ids.setdefault((norm, surface), len(form_ids)))
+        forms_of.append(found_forms)
+    piece_doc = np.repeat(np.arange(len(texts)), lengths)
+    token_cells, times = np.unique(piece_doc * max(len(distinct), 1) + ids, return_counts=True)
+    cell_doc, cell_token = np.divmod(token_cells, max(len(distinct), 1))
+    n_forms = np.array([len(f) for f in forms_of], dtype=np.int64)[cell_token]
+    form_flat = np.array([f for fs in forms_of for f in fs], dtype=np.int64)
+    form_offset = np.concatenate([[0], np.cumsum([len(f) for f in forms_of])[:-1]]).astype(np.int64)
+    form_ends = np.cumsum(n_forms)
+    form_col = form_flat[
+        np.repeat(form_offset[cell_token], n_forms)
+        + np.arange(form_ends[-1] if len(form_ends) else 0)
+        - np.repeat(form_ends - n_forms, n_forms)
+    ]
+    spellings = sorted(form_ids)
+    form_rank = np.empty(len(spellings), dtype=np.int64)
+    form_rank[[form_ids[f] for f in spellings]] = np.arange(len(spellings))
+    forms = sparse.csr_matrix(
+        (np.repeat(times, n_forms), (np.repeat(cell_doc, n_forms), form_rank[form_col])),
+        shape=(len(texts), len(spellings)),
+    )
+    forms.sum_duplicates()
+    forms.sort_indices()
+    return Analysis(matrix, [names[i] for i in order], forms, spellings)
 
 
 def document(paper: Paper) -> str:

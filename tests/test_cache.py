@@ -1,0 +1,299 @@
+"""The build cache: an incremental build is only allowed to be faster, never different.
+
+Each step of a maintainer's life (add, edit, delete a dump; change site.yaml, a template, the
+version; a damaged cache) is built twice: incrementally, with the cache the earlier steps left,
+and from scratch (no cache) from the same content *and the same themes seed*: the carried themes
+are an input like the dumps, so the build from scratch gets, as ``content/themes.json``, the file
+the incremental build started from (``BuildCache.seed``). The two output folders must be equal
+file for file, byte for byte (what ``diff -r`` checks).
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+import sitegen
+from sitegen import cache as cache_module
+from sitegen.build import build
+from sitegen.cache import BuildCache
+from sitegen.errors import Diagnostics
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def assert_same_tree(a: Path, b: Path) -> None:
+    """``diff -r a b`` is empty: the same files with the same bytes."""
+    left, right = _tree(a), _tree(b)
+    assert sorted(left) == sorted(right), set(left) ^ set(right)
+    differ = [name for name in left if left[name] != right[name]]
+    assert not differ, f"{len(differ)} files differ, e.g. {differ[:5]}"
+    compared = filecmp.dircmp(a, b)
+    assert not compared.diff_files and not compared.left_only and not compared.right_only
+
+
+class Maintainer:
+    """A content folder built step after step with one cache, and each step from scratch too
+    (in a folder of its own, where the content has the same relative path: messages and
+    outputs name files as the current folder sees them)."""
+
+    def __init__(self, root: Path, content: Path = ROOT / "content") -> None:
+        self.root = root
+        (root / "warm").mkdir()
+        self.content = root / "warm" / "content"
+        shutil.copytree(content, self.content)
+        self.templates = root / "warm" / "templates"
+        self.templates.mkdir()
+        self.cache = root / "warm" / "cache"
+        self.out = root / "warm" / "site"
+        self.steps = 0
+
+    def build_both(self, reset_themes: bool = False) -> tuple[BuildCache, Diagnostics]:
+        """The incremental build, then the build from scratch with its seed; asserts they agree."""
+        self.steps += 1
+        diags = Diagnostics()
+        here = Path.cwd()
+        try:
+            os.chdir(self.root / "warm")
+            with BuildCache(Path("cache")) as cache:
+                warm = build(
+                    Path("content"),
+                    Path("site"),
+                    templates=Path("templates"),
+                    diags=diags,
+                    jobs=1,
+                    cache=cache,
+                    reset_themes=reset_themes,
+                )
+            cold_root = self.root / "cold"
+            shutil.rmtree(cold_root, ignore_errors=True)
+            cold_root.mkdir()
+            shutil.copytree(self.content, cold_root / "content")
+            shutil.copytree(self.templates, cold_root / "templates")
+            (cold_root / "content" / "themes.json").unlink(missing_ok=True)
+            if cache.seed is not None:
+                (cold_root / "content" / "themes.json").write_bytes(cache.seed)
+            os.chdir(cold_root)
+            cold_diags = Diagnostics()
+            cold = build(Path("content"), Path("site"), templates=Path("templates"), diags=cold_diags, jobs=1)
+        finally:
+            os.chdir(here)
+        assert [str(d) for d in diags] == [str(d) for d in cold_diags]
+        assert warm.files.keys() == cold.files.keys()
+        assert_same_tree(self.out, cold_root / "site")
+        return cache, diags
+
+
+def _edit_abstract(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8").split("\n")
+    # The longest line of a dump is an abstract.
+    longest = max(range(len(lines)), key=lambda i: len(lines[i]))
+    lines[longest] = lines[longest] + " We also release a cached incremental variant."
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_a_sequence_of_incremental_builds_equals_builds_from_scratch(tmp_path, monkeypatch):
+    site = Maintainer(tmp_path)
+    dumps = sorted((site.content / "dumps").glob("*.txt"))
+    held_back = tmp_path / "held"
+    held_back.mkdir()
+    shutil.move(dumps[-1], held_back / dumps[-1].name)
+
+    # 1. First build: no cache yet; the themes come from content/themes.json.
+    cache, _ = site.build_both()
+    assert cache.seed == (ROOT / "content" / "themes.json").read_bytes()
+    assert cache.hits == {} and cache.misses["dumps"] == 3
+    # 2. The same content again: everything from the cache, themes carried.
+    cache, _ = site.build_both()
+    assert cache.misses == {} and cache.hits["dumps"] == 3
+    assert cache.seed == (site.out / "data" / "themes.json").read_bytes()
+    # 3. A dump added.
+    shutil.move(held_back / dumps[-1].name, dumps[-1])
+    cache, _ = site.build_both()
+    assert cache.hits["dumps"] == 3 and cache.misses["dumps"] == 1
+    # 4. A dump edited.
+    _edit_abstract(dumps[0])
+    cache, _ = site.build_both()
+    assert cache.hits["dumps"] == 3 and cache.misses["dumps"] == 1
+    # 5. A dump deleted.
+    dumps[1].unlink()
+    cache, _ = site.build_both()
+    assert cache.misses.get("dumps", 0) == 0
+    # 6. site.yaml changed (the title shows on every page; default_year is a key of each dump).
+    config = site.content / "site.yaml"
+    # (the sample's site.yaml names the dump deleted above; the warning is the same both ways)
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("title:", "title: Cached", 1) + "\ndefault_year: 2024\n",
+        encoding="utf-8",
+    )
+    cache, _ = site.build_both()
+    assert cache.misses["dumps"] == 3
+    # 7. A template changed (the user's override of a built-in one).
+    (site.templates / "page.html").write_text(
+        '{% extends "default/page.html" %}{% block content %}<p class="x">edited</p>{{ super() }}'
+        "{% endblock %}",
+        encoding="utf-8",
+    )
+    site.build_both()
+    # 8. A new version of sitegen: nothing computed by the old one is used.
+    monkeypatch.setattr(sitegen, "__version__", "99.0.0")
+    cache, _ = site.build_both()
+    assert any("written by sitegen 0." in note for note in cache.notes)
+    assert cache.hits == {}
+    # ... but the themes it carried are still the seed (they are content, not a computation).
+    assert cache.seed is not None
+    # 9. A damaged cache: every entry truncated or altered, and the carried themes too.
+    entries = sorted(p for p in site.cache.rglob("*") if p.is_file() and p.suffix in (".json", ".npz"))
+    entries = [p for p in entries if p.parent != site.cache]
+    assert entries
+    for n, path in enumerate(entries):
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2] if n % 2 else data.replace(b"2025", b"2026", 1) + b" ")
+    state = site.cache / "themes.json"
+    state.write_bytes(state.read_bytes()[:-10])
+    cache, _ = site.build_both()
+    assert any("checksum does not match" in note for note in cache.notes)
+    assert any("carried themes are unreadable" in note for note in cache.notes)
+    assert cache.hits == {}
+    # Without a carried state the seed is content/themes.json again.
+    assert cache.seed == (site.content / "themes.json").read_bytes()
+    # 10. The next build uses the cache the damaged one was replaced with.
+    cache, _ = site.build_both()
+    assert cache.notes == [] and cache.misses == {}
+
+
+def test_themes_reset_on_purpose_and_content_themes_json_wins_when_it_changed(tmp_path):
+    site = Maintainer(tmp_path)
+    cache, _ = site.build_both()
+    first = (site.out / "data" / "themes.json").read_bytes()
+    # Reset: no seed at all, neither carried nor content/themes.json.
+    cache, _ = site.build_both(reset_themes=True)
+    assert cache.seed is None
+    reset = (site.out / "data" / "themes.json").read_bytes()
+    # Then the reset themes are carried, though content/themes.json is still there, unchanged.
+    cache, _ = site.build_both()
+    assert cache.seed == reset
+    # A content/themes.json edited since (here: the first build's themes) is the user's choice.
+    (site.content / "themes.json").write_bytes(first)
+    cache, _ = site.build_both()
+    assert cache.seed == first
+    # Removed: the themes are chosen afresh, as the README has always said.
+    (site.content / "themes.json").unlink()
+    cache, _ = site.build_both()
+    assert cache.seed is None
+
+
+def test_the_cache_is_json_and_arrays_behind_checksums_never_pickle(tmp_path, monkeypatch):
+    site = Maintainer(tmp_path)
+    site.build_both()
+    kinds = {p.relative_to(site.cache).parts[0] for p in site.cache.rglob("*") if p.is_file()}
+    assert {"dumps", "analysis", "themes.json", "themes.meta.json", "cache.json", "CACHEDIR.TAG"} <= kinds
+    for path in site.cache.rglob("*.json"):
+        if path.name == "themes.json":  # the carried themes: data/themes.json as it was written
+            assert path.read_bytes() == (site.out / "data" / "themes.json").read_bytes()
+            continue
+        header, _, body = path.read_bytes().partition(b"\n")
+        assert header.startswith(b"sitegen-cache 1 ")
+        json.loads(body)
+    for path in site.cache.rglob("*.npz"):
+        header, _, body = path.read_bytes().partition(b"\n")
+        assert header.startswith(b"sitegen-cache 1 ") and body[:2] == b"PK"
+    # An entry that is valid JSON behind a valid checksum but not a parsed dump is refused too.
+    entry = next(site.cache.glob("dumps/*/*.json"))
+    body = json.dumps({"dump": {"path": 1}, "diagnostics": []}).encode()
+    entry.write_bytes(cache_module._wrap(body))
+    monkeypatch.chdir(site.root / "warm")
+    with BuildCache(Path("cache")) as cache:
+        build(Path("content"), None, templates=Path("templates"), jobs=1, cache=cache)
+    assert any("not a parsed dump" in note for note in cache.notes)
+
+
+def test_the_cache_folder_is_only_one_sitegen_made(tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "mine.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(sitegen.errors.SitegenError, match="is not a sitegen cache"):
+        BuildCache(folder).open()
+    assert (folder / "mine.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def _sitegen(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sitegen", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_command_line_cache_default_no_cache_and_strict_with_a_damaged_cache(tmp_path):
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    done = _sitegen("build", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    cache = tmp_path / ".sitegen-cache"
+    assert (cache / "CACHEDIR.TAG").is_file() and (cache / "themes.json").is_file()
+    first = _tree(tmp_path / "_site")
+    # A damaged cache is a note, not a warning: --strict still builds, the same site.
+    for path in (cache / "dumps").rglob("*.json"):
+        path.write_bytes(path.read_bytes()[:-5])
+    done = _sitegen("build", "--strict", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "warning: cache: " in done.stderr and "checksum does not match" in done.stderr
+    assert _tree(tmp_path / "_site") == first
+    # --no-cache neither reads nor writes it.
+    shutil.rmtree(cache)
+    done = _sitegen("build", "--no-cache", "--out", "fresh", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not cache.exists()
+    # --cache DIR; --reset-themes chooses afresh.
+    done = _sitegen("build", "--cache", "elsewhere", "--reset-themes", "--out", "reset", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "elsewhere" / "CACHEDIR.TAG").is_file()
+    done = _sitegen("build", "--help", cwd=tmp_path)
+    assert "--cache DIR" in done.stdout and "--no-cache" in done.stdout and "--reset-themes" in done.stdout
+
+
+def test_a_cache_in_use_is_left_alone(tmp_path):
+    site = Maintainer(tmp_path)
+    with BuildCache(site.cache) as holder:
+        assert holder.enabled
+        with BuildCache(site.cache) as other:
+            assert not other.enabled
+            build(site.content, None, templates=site.templates, jobs=1, cache=other)
+        assert any("in use by another build" in note for note in other.notes)
+
+
+def test_unchanged_files_are_hard_links_to_the_previous_site(tmp_path, monkeypatch):
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    first = build(Path("content"), Path("_site"), jobs=1)
+    before = {name: os.stat(tmp_path / "_site" / name) for name in first.files}
+    (tmp_path / "content" / "pages" / "about.md").write_text(
+        "---\ntitle: About\n---\nA new about page.\n", encoding="utf-8"
+    )
+    second = build(Path("content"), Path("_site"), jobs=1)
+    after = {name: os.stat(tmp_path / "_site" / name) for name in second.files}
+    linked = {name for name in after if name in before and after[name].st_ino == before[name].st_ino}
+    changed = {name for name in second.files if first.files.get(name) != second.files[name]}
+    assert changed and linked
+    # Exactly the unchanged files are links; every file holds the bytes of this build.
+    assert linked == {name for name in second.files if name in first.files and name not in changed}
+    assert _tree(tmp_path / "_site") == {**second.files, ".sitegen": _tree(tmp_path / "_site")[".sitegen"]}
+    # A symlink planted in the previous site is never linked into the next one.
+    target = tmp_path / "_site" / "robots.txt"
+    data = target.read_bytes()
+    target.unlink()
+    (tmp_path / "elsewhere.txt").write_bytes(data)
+    target.symlink_to(tmp_path / "elsewhere.txt")
+    build(Path("content"), Path("_site"), jobs=1)
+    assert not (tmp_path / "_site" / "robots.txt").is_symlink()
+    assert (tmp_path / "_site" / "robots.txt").read_bytes() == data
