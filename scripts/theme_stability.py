@@ -19,9 +19,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -54,10 +56,12 @@ def assignments(site: Site) -> dict[str, str]:
 
 
 def stored_of(site: Site) -> list[themes.StoredTheme]:
-    """The themes as ``content/themes.json`` holds them (a copy of ``data/themes.json``)."""
-    return [
-        themes.StoredTheme(r["slug"], r["label"], r["papers"], r["area"]) for r in themes.themes_record(site)
-    ]
+    """The themes as ``content/themes.json`` holds them (a copy of ``data/themes.json``), read
+    back the way a build reads that file."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "themes.json"
+        path.write_text(json.dumps(themes.themes_record(site)), encoding="utf-8")
+        return themes.read_stored(path, Diagnostics())
 
 
 def compare(before: dict[str, str], after: dict[str, str]) -> tuple[float, float]:

@@ -182,11 +182,21 @@ def gather(
             dump_count=len(dumps),
         )
     stored = [] if reset_themes else stored
+    pins_path = content / "themes.yaml"
+    pins = (
+        themes.read_pins(pins_path, diags, display=display_path(pins_path))
+        if not pins_path.exists() or _inside_content(pins_path, content, diags)
+        else {}
+    )
     if cache is None:
-        themes.assign_themes(site, n_themes=config.themes, stored=stored, stages=stages, jobs=jobs)
+        themes.assign_themes(
+            site, n_themes=config.themes, stored=stored, stages=stages, jobs=jobs, pins=pins, diags=diags
+        )
     else:
         with reusing(analyzer(cache)):
-            themes.assign_themes(site, n_themes=config.themes, stored=stored, stages=stages, jobs=jobs)
+            themes.assign_themes(
+                site, n_themes=config.themes, stored=stored, stages=stages, jobs=jobs, pins=pins, diags=diags
+            )
     return config, site
 
 

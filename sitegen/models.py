@@ -120,16 +120,35 @@ class Theme:
     slug: str
     """Path segment of the theme's page; survives rebuilds where the theme does."""
     label: str
-    """2-3 distinctive terms joined by ' · '."""
+    """Its name: 2-3 distinctive terms joined by ' · ', carried from the stored themes while the
+    theme keeps most of its papers, or pinned in ``content/themes.yaml``."""
     terms: list[str] = field(default_factory=list)
     papers: list[Paper] = field(default_factory=list, repr=False)
     """Most central first."""
     area: int = 0
     """The group of neighbouring themes it is clustered with (0 on a site of one area)."""
+    area_label: str = ""
+    """The area's name; empty on a site of one area."""
+    area_anchor: str = ""
+    """The id of the area's section on the themes page; empty on a site of one area."""
 
     @property
     def url(self) -> str:
         return f"themes/{self.slug}/"
+
+
+@dataclass(slots=True, eq=False)
+class Area:
+    """A group of neighbouring themes (only on a large site: see ``themes/areas.py``)."""
+
+    label: str
+    """2 terms that set it apart from the other areas, joined by ' · '."""
+    anchor: str
+    """Its section's id on the themes page."""
+    themes: list[Theme] = field(default_factory=list, repr=False)
+    """Most papers first."""
+    papers: int = 0
+    """How many papers its themes hold."""
 
 
 @dataclass(slots=True)
@@ -199,3 +218,5 @@ class Site:
     dump_count: int
     themes: list[Theme] = field(default_factory=list)
     """Largest first; set by the themes stage."""
+    areas: list[Area] = field(default_factory=list)
+    """Groups of themes, most papers first; empty on a site of one area; set by the themes stage."""

@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import CONTENT, serve
 from sklearn.metrics import adjusted_rand_score
@@ -291,3 +292,121 @@ def test_themes_pages_in_chromium(sample_build, page, tmp_path):
         page.locator(".related-list a").first.click()
         page.wait_for_url(base + theme.papers[0].related[0].url)
         assert page.js_errors == []
+
+
+# -- names: subject, carried, pinned (issue #15) -----------------------------------------------
+
+
+def test_label_terms_are_not_spread_or_vague_words(sample_build):
+    """No label term is a lone word spread evenly over the themes (learned) or vague alone, and
+    no two terms of a label are near-duplicates ("pre-training" and "pretraining")."""
+    from sitegen.lunr_stemmer import porter_stem
+    from sitegen.themes.labels import VAGUE_WORDS
+
+    result, _ = sample_build
+    for theme in result.site.themes:
+        terms = theme.label.split(" · ")
+        for term in terms:
+            if " " not in term and "-" not in term:
+                assert singular(term.lower()) not in VAGUE_WORDS, theme.label
+        joined = [porter_stem("".join(_words(t))) for t in terms]
+        assert len(joined) == len(set(joined)), theme.label
+
+
+def test_pick_terms_merges_near_duplicates():
+    from sitegen.themes import pick_terms
+
+    ranked = [("pretraining", 10), ("pre training", 8), ("retrieval", 6), ("retriever", 5), ("speech", 4)]
+    picked = pick_terms(ranked, 3, {"pre": "pre"})
+    # One spelling of "pretraining", one of "retrieval"/"retriever", then the next subject.
+    assert picked[0] in ("pretraining", "pre training") and picked[1:] == ["retrieval", "speech"]
+
+
+def test_grab_bags_are_told_from_subjects():
+    """The subject fit: a theme whose papers share a term few others have fits; papers drawn
+    from several subjects do not."""
+    from sitegen.themes import coherence
+    from sitegen.themes.terms import analyze_all
+
+    topics = ["speech audio", "protein folding", "retrieval ranking", "image caption"]
+    docs = [f"{t} study {i}" for t in topics for i in range(6)]
+    counts, _, _ = analyze_all(docs)
+    labels = np.repeat(np.arange(4), 6)
+    fit, _ = coherence.subject_fit(counts, labels, 4)
+    assert (fit > coherence.MIN_FIT).all()
+    mixed = labels.copy()
+    mixed[[0, 6, 12, 18]] = 4  # one paper of each subject: a grab-bag
+    assert coherence.grab_bags(counts, mixed, 5) == [4]
+
+
+def _pinned_content(tmp_path: Path, dumps: list[Path]) -> Path:
+    content = _content(tmp_path, dumps)
+    build(content, tmp_path / "first", diags=Diagnostics())
+    shutil.copy(tmp_path / "first" / "data" / "themes.json", content / "themes.json")
+    return content
+
+
+def test_names_are_carried_and_pins_survive_a_new_dump(tmp_path):
+    """A theme that keeps >= 80 % of its papers keeps its name exactly; a pinned name wins, is
+    stored, and survives a rebuild and a new dump."""
+    content = _pinned_content(tmp_path, DUMPS[:-1])
+    before = json.loads((content / "themes.json").read_text(encoding="utf-8"))
+    slug = before[0]["slug"]
+    (content / "themes.yaml").write_text(f'# pinned names\n{slug}: "Preference <alignment> & RLHF"\n')
+    pinned = build(content, tmp_path / "pinned", diags=Diagnostics())
+    assert {t.slug: t.label for t in pinned.site.themes}[slug] == "Preference <alignment> & RLHF"
+    html = (tmp_path / "pinned" / "themes" / slug / "index.html").read_text(encoding="utf-8")
+    assert "<h1>Preference &lt;alignment&gt; &amp; RLHF</h1>" in html
+    shutil.copy(tmp_path / "pinned" / "data" / "themes.json", content / "themes.json")
+    shutil.copy(DUMPS[-1], content / "dumps" / DUMPS[-1].name)
+    diags = Diagnostics()
+    after = build(content, tmp_path / "after", diags=diags)
+    assert diags.items == []
+    now = {t.slug: t for t in after.site.themes}
+    assert now[slug].label == "Preference <alignment> & RLHF"
+    new = {p.id: p.theme.slug for p in after.site.papers}
+    for theme in before:
+        kept = sum(new[pid] == theme["slug"] for pid in theme["papers"]) / len(theme["papers"])
+        if kept >= 0.8 and theme["slug"] != slug:
+            assert now[theme["slug"]].label == theme["label"], theme["slug"]
+            assert now[theme["slug"]].terms == theme["terms"]
+
+
+def test_names_made_by_older_rules_are_made_afresh(tmp_path):
+    content = _pinned_content(tmp_path, DUMPS)
+    record = json.loads((content / "themes.json").read_text(encoding="utf-8"))
+    for theme in record:
+        theme.pop("naming")
+        theme["label"] = "context · text"
+    (content / "themes.json").write_text(json.dumps(record), encoding="utf-8")
+    again = build(content, tmp_path / "again", diags=Diagnostics())
+    assert "context · text" not in {t.label for t in again.site.themes}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: [unclosed\n", "content/themes.yaml:2: invalid YAML"),
+        ("- just\n- a list\n", "content/themes.yaml:1: expected a mapping of theme slug to name"),
+        ("\n\nno-such-theme: Name\n", "content/themes.yaml:3: no theme has the slug 'no-such-theme'"),
+        ("x: &a one\ny: *a\n", "content/themes.yaml:2: invalid YAML: aliases"),
+        ("\nfoo: [1, 2]\n", "content/themes.yaml:2: foo: expected the theme's name as one line"),
+    ],
+)
+def test_bad_pins_are_warnings_with_their_line(tmp_path, text, message, monkeypatch):
+    content = _content(tmp_path, DUMPS[:1])
+    (content / "themes.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    diags = Diagnostics()
+    _, site = gather(Path("content"), diags)
+    assert any(str(d).startswith(message) for d in diags), [str(d) for d in diags]
+    assert all(p.theme is not None for p in site.papers)
+
+
+def test_theme_page_links_its_feed(sample_build):
+    result, out = sample_build
+    theme = result.site.themes[0]
+    html = (out / theme.url / "index.html").read_text(encoding="utf-8")
+    assert '<a class="feed-link" href="../../themes/' + theme.slug + '/feed.xml"' in html
+    assert "Follow this theme (RSS)" in html
+    assert (out / theme.url / "feed.xml").is_file()

@@ -20,26 +20,33 @@ The stage runs on every build, so it is small and deterministic:
    ``scripts/theme_stability.py``).
    Either way the themes are then refined until a round changes nothing (``_settle``): a build's
    themes, stored and built again, come back unchanged.
+   A theme whose papers share no subject term (a grab-bag, ``coherence.py``) is dissolved into
+   the themes its papers lean to next.
 4. **Label** each theme with class-based TF-IDF (c-TF-IDF, as BERTopic does): the terms that are
-   frequent in this theme *and* rare in the others, not merely frequent.
+   frequent in this theme *and* rare in the others, not merely frequent; no term spread over all
+   themes, phrases first (``labels.py``). A theme keeps its stored name while it keeps most of its
+   papers, and a name pinned in ``content/themes.yaml`` wins (``names.py``).
 5. **Relate**: each paper's nearest papers by cosine similarity of their TF-IDF vectors, in
    blocks, within its area (``related.py``).
 
 The modules, in the order the stage runs them: ``terms`` (text to terms), ``model``
 (``ThemeModel``, a scikit-learn style estimator: ``__init__`` stores parameters, ``fit`` does the
 work and returns ``self``, learned attributes end in ``_``), ``areas`` (the cost at scale),
-``labels`` (c-TF-IDF), ``related``, ``stored`` (``content/themes.json``) and ``stage``
+``coherence`` (grab-bags), ``labels`` (c-TF-IDF), ``names`` (carried and pinned names),
+``related``, ``stored`` (``content/themes.json``) and ``stage``
 (``assign_themes``, the build stage that turns the model's output into ``Theme`` records).
 """
 
 from .labels import class_terms, label_of, pick_terms
 from .model import ThemeModel
+from .names import Pin, read_pins
 from .stage import assign_themes, themes_in
 from .stored import StoredTheme, permalink_owners, read_stored, themes_record
 from .terms import GENERIC_WORDS, STOP_WORDS, analyze, document, singular, terms_of, words
 
 __all__ = [
     "GENERIC_WORDS",
+    "Pin",
     "STOP_WORDS",
     "StoredTheme",
     "ThemeModel",
@@ -50,6 +57,7 @@ __all__ = [
     "label_of",
     "pick_terms",
     "permalink_owners",
+    "read_pins",
     "read_stored",
     "singular",
     "terms_of",

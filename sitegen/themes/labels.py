@@ -2,6 +2,18 @@
 
 Class-based TF-IDF (c-TF-IDF, as BERTopic does) ranks each theme's terms; ``pick_terms`` keeps
 the best ones that do not repeat each other, a phrase taking the place of the words it contains.
+
+A name must say what the theme is about, so some terms never name one:
+
+- *spread* terms, whose papers are spread over the themes about as all papers are ("training",
+  "text", "loss" on the sample): learned from the corpus (``coherence.spread_terms``);
+- a few words that name no subject on their own in any corpus of papers ("context", "function",
+  "structure"; ``VAGUE_WORDS``), though a phrase with them may ("loss function");
+- near-duplicates of a better term ("pretraining" after "pre-training", "retriever" after
+  "retrieval": the same words once hyphens and spaces are ignored, or the same Porter stems).
+
+Phrases name a subject better than their words ("preference optimization", "speech synthesis"),
+so a phrase's score counts ``PHRASE_BOOST`` times.
 """
 
 from __future__ import annotations
@@ -12,7 +24,27 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from scipy import sparse
 
+from ..lunr_stemmer import porter_stem
+from .coherence import spread_terms
 from .terms import singular
+
+#: A phrase's c-TF-IDF score counts this many times a word's.
+PHRASE_BOOST = 2.0
+#: A phrase takes the place of a better-ranked word it contains when found in this share of as
+#: many papers ("instruction tuning" does not replace "instruction" in a theme of instruction
+#: following and tuning).
+REPLACE_SHARE = 0.7
+
+#: Words that name no subject on their own, whatever the corpus (normalized: lower-case, singular).
+VAGUE_WORDS = frozenset(
+    """
+    accuracy algorithm answer aspect behavior case component concept content context correct data
+    distribution domain downstream feature following form function information input instance item
+    level loss network object output pair part pattern prompt property quality question response
+    sample score sequence signal solution space structure system target term text token tool type
+    unit value variable view
+    """.split()
+)
 
 
 def class_terms(
@@ -24,8 +56,10 @@ def class_terms(
     n_terms: int = 5,
     max_label_df: float = 0.3,
     bound_share: float = 0.9,
+    documents: Sequence[str] | None = None,
 ) -> list[list[str]]:
-    """The ``n_terms`` best terms of each theme, best first, in their usual spelling.
+    """The ``n_terms`` best terms of each theme, best first, in their usual spelling. With
+    ``documents`` (the texts of ``counts``' rows), a phrase must read as written (``readable``).
 
     c-TF-IDF: per theme, term frequency in the theme's concatenated documents times
     log(1 + average words per theme / the term's frequency over all themes). ``counts`` are the
@@ -71,6 +105,13 @@ def class_terms(
     single = np.array([" " not in t for t in vocab])
     broad = single & (df_all > max_label_df * n) & (spread > n_themes / 2)
     scores[broad[cols]] = 0
+    # Terms spread over the themes like all papers are, and vague words alone, name nothing
+    # (unless nothing else is left to name a theme by: ``fallback``).
+    fallback = scores.copy()
+    scores[spread_terms(df_class, sizes)[cols]] = 0
+    vague = np.array([" " not in t and t in VAGUE_WORDS for t in vocab])
+    scores[vague[cols]] = 0
+    scores[~single[cols]] *= PHRASE_BOOST
     # In a theme, a word that is mostly found inside one phrase ("law" in "scaling law",
     # "following" in "instruction following": most of the theme's papers with the word have
     # the phrase) does not stand on its own; the phrase may. (theme, term) pairs are found by
@@ -89,41 +130,111 @@ def class_terms(
         bound = found & (df[phrase_pos] >= bound_share * np.where(found, df[word_pos], np.inf))
         scores[word_pos[bound]] = 0
     terms = []
+    by_theme = np.argsort(labels, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(np.bincount(labels, minlength=n_themes))])
     for c in range(n_themes):
         span = slice(tf_class.indptr[c], tf_class.indptr[c + 1])
         positive = np.flatnonzero(scores[span] > 0) + span.start
+        if not len(positive):
+            positive = np.flatnonzero(fallback[span] > 0) + span.start
+            scores[positive] = fallback[positive]
         # Ties broken by the term itself (vocab is sorted: by its column), so that the order
         # never depends on the platform.
         ranked = positive[np.lexsort((cols[positive], -scores[positive]))]
-        terms.append(pick_terms(((vocab[cols[i]], int(df[i])) for i in ranked), n_terms, surfaces))
+        members = by_theme[starts[c] : starts[c + 1]]
+        texts = [documents[i].lower() for i in members[:MAX_READ]] if documents is not None else None
+        candidates = (
+            (vocab[cols[i]], int(df[i]))
+            for i in ranked
+            if texts is None or " " not in vocab[cols[i]] or readable(vocab[cols[i]], texts)
+        )
+        # Twice as many candidates as kept: the best, then those that name the most papers.
+        picked = _pick(candidates, 2 * n_terms, surfaces)
+        terms.append(_by_reach(picked, counts[members], column)[:n_terms])
     return terms
+
+
+#: Papers of a theme a phrase is read in at most (``readable``), so that naming stays linear.
+MAX_READ = 40
+
+
+def _by_reach(picked: list[tuple[str, str]], counts: sparse.csr_matrix, column: dict[str, int]) -> list[str]:
+    """The picked terms (shown, term), the best first, then each next the one that adds the most
+    of the theme's papers (``counts``' rows) not yet named by those before it (ties: the better
+    ranked), so that a label of 2-3 terms names as many of its papers as it can."""
+    if len(picked) < 3:
+        return [shown for shown, _ in picked]
+    cols = [column[term] for _, term in picked]
+    has = counts[:, cols].toarray() > 0
+    order, covered = [0], has[:, 0].copy()
+    rest = list(range(1, len(picked)))
+    while rest:
+        gain = [int((has[:, j] & ~covered).sum()) for j in rest]
+        j = rest.pop(int(np.argmax(gain)))
+        order.append(j)
+        covered |= has[:, j]
+    return [picked[j][0] for j in order]
+
+
+def readable(term: str, texts: Sequence[str]) -> bool:
+    """Whether a phrase reads as written: its words stand next to each other (a space or hyphen
+    apart) in at least half of the ``texts`` (lower-case) that have both. "chain thought" (made of
+    "chain of thought" once stop words are out) and "text image" ("text-to-image") do not."""
+    words = term.lower().split()
+    if len(words) < 2:
+        return True
+    having = [t for t in texts if all(w in t for w in words)]
+    if not having:
+        return True
+    # Each word as the start of one (the terms are singular: "pair" in "positive pairs").
+    together = re.compile(r"\w*[\s-]+".join(re.escape(w) for w in words))
+    return 2 * sum(1 for t in having if together.search(t)) >= len(having)
 
 
 def pick_terms(ranked: Iterable[tuple[str, int]], n: int, surfaces: dict[str, str]) -> list[str]:
     """The first ``n`` terms (in their usual spelling) that do not repeat a word of a better-ranked
-    term; a phrase replaces better-ranked terms it contains ("reward" then "reward model" gives
-    "reward model") when it is found in at least half as many papers as each of them: "hate
-    speech" does not replace "speech" in a theme about speech. ``ranked`` gives each term with
+    term (see ``_pick``)."""
+    return [shown for shown, _ in _pick(ranked, n, surfaces)]
+
+
+def _pick(ranked: Iterable[tuple[str, int]], n: int, surfaces: dict[str, str]) -> list[tuple[str, str]]:
+    """The first ``n`` terms, each (usual spelling, term), that do not repeat a word of a
+    better-ranked term; a phrase replaces better-ranked terms it contains ("reward" then "reward
+    model" gives "reward model") when it is found in at least ``REPLACE_SHARE`` as many papers as
+    each of them: "hate speech" does not replace "speech" in a theme about speech. ``ranked`` gives each term with
     the number of the theme's papers it is found in, best term first. Hyphens count as spaces:
     "instruction-following" repeats "instruction"."""
     support: dict[str, int] = {}
     picked: list[tuple[str, frozenset[str], str]] = []  # (shown, its words, term)
     for term, papers in ranked:
-        support[term] = papers
+        # A phrase and its spelling as one word ("instruction following", "instruction-following",
+        # normalized "instructionfollowing") are one term: their papers count together.
+        key = term.replace(" ", "")
+        support[key] = support.get(key, 0) + papers
         shown = " ".join(surfaces.get(w, w) for w in term.split())
-        parts = frozenset(singular(p) for p in re.split(r"[\s-]+", shown.lower()) if p)
+        parts = _parts(shown)
         clash = [i for i, (_, other, _) in enumerate(picked) if other & parts]
         if not clash:
             picked.append((shown, parts, term))
         elif all(
-            picked[i][1] < parts and 2 * support.get(term, 0) >= support.get(picked[i][2], 0) for i in clash
+            picked[i][1] < parts and support[key] >= REPLACE_SHARE * support[picked[i][2].replace(" ", "")]
+            for i in clash
         ):
             # "scaling" and "law" then "scaling law": the phrase takes the first one's place.
             picked[clash[0]] = (shown, parts, term)
             picked = [t for i, t in enumerate(picked) if i not in clash[1:]]
         if len(picked) == n:
             break
-    return [shown for shown, _, _ in picked]
+    return [(shown, term) for shown, _, term in picked]
+
+
+def _parts(shown: str) -> frozenset[str]:
+    """What a term is made of, for telling near-duplicates: its words (singular) and their Porter
+    stems, and the same for the term written as one word ("pre-training", "pre training" and
+    "pretraining" share "pretrain"; "retrieval" and "retriever" share "retriev")."""
+    words = [singular(p) for p in re.split(r"[\s-]+", shown.lower()) if p]
+    joined = "".join(words)
+    return frozenset([*words, *(porter_stem(w) for w in words), joined, porter_stem(joined)])
 
 
 def label_of(terms: list[str]) -> str:

@@ -26,13 +26,15 @@ from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 from ..stages import Stages, forked_map
-from . import areas
+from . import areas, coherence
 from .labels import class_terms
 from .related import nearest
 from .terms import analyze_all
 
 #: Candidate theme counts tried at most when the count is chosen by silhouette.
 MAX_CANDIDATES = 7
+#: Rounds of dissolving grab-bags at most (see ``_settle``).
+MAX_DISSOLVE = 3
 
 
 class ThemeModel:
@@ -189,6 +191,7 @@ class ThemeModel:
             self.n_terms,
             self.max_label_df,
             self.bound_share,
+            documents,
         )
 
     def _tfidf(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -293,12 +296,17 @@ class ThemeModel:
             stored = int(seeds.max()) + 1
             k = min(n_themes or max([stored, *self._candidate_counts(n)[:1]]), n, x.shape[1])
             self.seeded_ = True
+            # Stored themes are not dissolved: that would move the old papers they keep.
             return self._settle(x, seeds, k)
         if n_themes is not None:
+            # (An area's share of the themes at scale: not dissolved, which would settle the area
+            # again and again; the count there comes from a sample, not a sweep, anyway.)
             k = min(n_themes, n, x.shape[1])
             return self._settle(x, _argmax(self._nmf(x, k, max_iter=max_iter)), k)
         best_k, best_labels = self._sweep(x, embedding)
-        return self._settle(x, best_labels, best_k)
+        # Not below the smallest count tried, the count a build seeded with these themes keeps.
+        candidates = self._candidate_counts(n)
+        return self._settle(x, best_labels, best_k, candidates[0] if candidates else best_k)
 
     def _sweep(
         self, x: sparse.csr_matrix, embedding: np.ndarray, max_iter: int | None = None
@@ -370,19 +378,46 @@ class ThemeModel:
             )
         return w
 
-    def _settle(self, x: sparse.csr_matrix, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def _settle(
+        self, x: sparse.csr_matrix, labels: np.ndarray, k: int, floor: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Refine ``labels`` (-1: no theme yet) until refining changes nothing. The themes a build
         settles on are then the themes it settles on when seeded with them: storing a build's
-        themes and building again changes nothing."""
+        themes and building again changes nothing. Then grab-bags are dissolved, leaving
+        ``floor`` themes at least (None: ``k``, none dissolved)."""
+        floor = k if floor is None else floor
         self.rounds_ = 0
-        weights = np.ones((x.shape[0], 1))
+        labels, weights = self._rounds(x, labels, k)
+        # A grab-bag (no subject term most of its papers share, see coherence.py) is dissolved:
+        # each of its papers joins the theme it leans to most after its own, as a member that
+        # stays unless clearly drawn elsewhere (so the papers left over between subjects cannot
+        # take over another theme's topic and gather again), and the themes settle again. Theme
+        # numbers are kept (``numbers``: a compact number's own), so a seeded theme keeps its seed's.
+        # Never below ``floor`` themes; a count fixed by the settings (``n_themes``) is kept.
+        numbers = np.arange(k)
+        for _ in range(MAX_DISSOLVE if self.n_themes is None and floor < k else 0):
+            loose = coherence.grab_bags(x, labels, len(numbers))[: max(0, len(numbers) - max(floor, 2))]
+            if not loose:
+                break
+            kept = np.setdiff1d(np.arange(len(numbers)), loose)
+            compact = np.full(len(numbers), -1)
+            compact[kept] = np.arange(len(kept))
+            labels = np.where(np.isin(labels, loose), _argmax(weights[:, kept]), compact[labels])
+            numbers = numbers[kept]
+            labels, weights = self._rounds(x, labels, len(kept))
+        return numbers[labels], weights[np.arange(len(labels)), labels]
+
+    def _rounds(self, x: sparse.csr_matrix, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """``_refine`` until a round changes nothing (``max_rounds`` at most): the labels and the
+        weights (documents x topics)."""
+        weights = np.ones((x.shape[0], max(k, 1)))
         for _ in range(self.max_rounds):
             self.rounds_ += 1
             refined, weights = self._refine(x, labels, k)
             if np.array_equal(refined, labels):
                 break
             labels = refined
-        return labels, weights[np.arange(len(labels)), labels]
+        return labels, weights
 
     def _refine(self, x: sparse.csr_matrix, seeds: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """One round: start the factorization from the themes ``seeds`` gives (each topic from

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
+from scipy import sparse
+from sklearn.preprocessing import normalize
 
-from ..models import Paper, Site, Theme
+from ..errors import Diagnostics
+from ..models import Area, Paper, Site, Theme
 from ..stages import Stages
 from ..text import slugify
-from .labels import label_of
+from . import names
 from .model import ThemeModel
 from .stored import StoredTheme
 from .terms import document
@@ -22,13 +27,17 @@ def assign_themes(
     random_state: int = 0,
     stages: Stages | None = None,
     jobs: int = 1,
+    pins: dict[str, names.Pin] | None = None,
+    diags: Diagnostics | None = None,
 ) -> ThemeModel:
-    """Cluster ``site.papers``; set ``paper.theme``, ``paper.related`` and ``site.themes``.
-    ``stages`` times the themes and the related papers apart; ``jobs`` processes may cluster."""
+    """Cluster ``site.papers``; set ``paper.theme``, ``paper.related``, ``site.themes`` and
+    ``site.areas``. ``stages`` times the themes and the related papers apart; ``jobs`` processes
+    may cluster. ``pins`` are the names pinned in ``content/themes.yaml`` (``names.read_pins``);
+    a pin of no theme's slug is reported to ``diags``."""
     papers = site.papers
     for paper in papers:
         paper.theme, paper.related = None, []
-    site.themes = []
+    site.themes, site.areas = [], []
     if not papers:
         return ThemeModel(n_themes=n_themes, random_state=random_state)
     index = {p.id: i for i, p in enumerate(papers)}
@@ -47,40 +56,53 @@ def assign_themes(
         seed_areas={i: t.area for i, t in enumerate(kept_stored) if t.area is not None},
     )
 
-    # Labels: 2-3 terms; when two themes come out alike, the smaller one takes its next term.
-    labels: list[str] = []
-    for c in range(model.n_themes_):
-        terms = model.terms_[c]
-        label, extra = label_of(terms), 3
-        while label in labels and extra < len(terms):
-            label = " · ".join(terms[:2] + [terms[extra]])
-            extra += 1
-        if not label or label in labels:
-            label = f"{label} ({c + 1})" if label else f"theme {c + 1}"
-        labels.append(label)
-
-    # Slugs: a seeded theme keeps its stored slug while it keeps at least half of its papers.
+    # A seeded theme keeps its stored slug (its URL) while it keeps at least half of its stored
+    # papers, and its name and terms while it keeps KEEP_NAME of them.
     slugs: list[str] = [""] * model.n_themes_
+    carried: list[tuple[str, list[str]] | None] = [None] * model.n_themes_
     if model.seeded_:
         for c in range(model.n_themes_):
             s = model.seed_map_[c]
             if s < len(kept_stored):
                 old = {index[pid] for pid in kept_stored[s].papers if pid in index}
-                kept = sum(1 for i in old if model.labels_[i] == c)
-                if kept * 2 >= len(old):
+                share = names.kept_share(old, set(np.flatnonzero(model.labels_ == c).tolist()))
+                if share >= 0.5:
                     slugs[c] = kept_stored[s].slug
+                if share >= names.KEEP_NAME:
+                    carried[c] = names.stored_name(kept_stored[s])
+
+    # Terms: carried, else the model's.
+    terms = [list(t) for t in model.terms_]
+    for c in range(model.n_themes_):
+        kept = carried[c]
+        if kept is not None and kept[1]:
+            terms[c] = kept[1]
+
     taken = set(filter(None, slugs))
     for c in range(model.n_themes_):
         if not slugs[c]:
-            base = slugify(" ".join(model.terms_[c][:2]), 50) or f"theme-{c + 1}"
+            base = slugify(" ".join(terms[c][:2]), 50) or f"theme-{c + 1}"
             slug, n = base, 2
             while slug in taken:
                 slug, n = f"{base}-{n}", n + 1
             slugs[c] = slug
             taken.add(slug)
 
+    # Names: pinned, else carried, else 2-3 of the terms.
+    pins = pins or {}
+    fixed = [pins[slugs[c]].name if slugs[c] in pins else None for c in range(model.n_themes_)]
+    for c in range(model.n_themes_):
+        kept = carried[c]
+        if fixed[c] is None and kept is not None and kept[0] not in fixed:
+            fixed[c] = kept[0]
+    labels = names.distinct_labels(terms, fixed)
+    if diags is not None:
+        for slug, pin in sorted(pins.items()):
+            if slug not in taken:
+                diags.warn(pin.path, pin.line, f"no theme has the slug {slug!r}; its name is not pinned")
+
     themes = [
-        Theme(slug=slugs[c], label=labels[c], terms=list(model.terms_[c]), area=model.theme_areas_[c])
+        Theme(slug=slugs[c], label=labels[c], terms=terms[c], area=model.theme_areas_[c])
         for c in range(model.n_themes_)
     ]
     for i, paper in enumerate(papers):
@@ -91,7 +113,114 @@ def assign_themes(
         ranked = sorted(members.tolist(), key=lambda i: (-round(float(model.centrality_[i]), 9), i))
         theme.papers = [papers[i] for i in ranked]
     site.themes = sorted(themes, key=lambda t: (-len(t.papers), t.slug))
+    site.areas = _areas(site.themes, model, index, kept_stored)
     return model
+
+
+def _areas(
+    themes: list[Theme], model: ThemeModel, index: dict[str, int], stored: Sequence[StoredTheme]
+) -> list[Area]:
+    """The areas shown on the themes page (none on a site of one area): groups of the areas the
+    themes were clustered in (``Theme.area``), about sqrt(themes) of them, each named by the
+    subjects of its largest themes. A seeded build keeps the stored groups and their names (a
+    clustering area goes to the group most of its themes were in; a new one to the nearest)."""
+    numbers = sorted({t.area for t in themes})
+    if len(numbers) < 2:
+        return []
+    x = model.tfidf_
+    rows = np.concatenate([[index[p.id] for p in t.papers] for t in themes])
+    area_of_row = np.concatenate([[numbers.index(t.area)] * len(t.papers) for t in themes])
+    onehot = sparse.csr_matrix((np.ones(len(rows)), (area_of_row, rows)), shape=(len(numbers), x.shape[0]))
+    centroids = normalize(onehot @ x)
+    # The stored group of each clustering area: the one most of its stored themes were in.
+    votes: dict[int, Counter] = {}
+    for theme in stored:
+        if theme.area is not None and theme.area_label and theme.naming == names.NAMING:
+            votes.setdefault(theme.area, Counter())[theme.area_label] += len(theme.papers)
+    group: list[str | None] = [
+        min(votes[a].items(), key=lambda kv: (-kv[1], kv[0]))[0] if a in votes else None for a in numbers
+    ]
+    known = [i for i, g in enumerate(group) if g is not None]
+    if known:
+        for i, g in enumerate(group):
+            if g is None:
+                nearest = np.asarray((centroids[i] @ centroids[known].T).todense()).ravel()
+                group[i] = group[known[int(np.argmax(nearest))]]
+        keys = sorted(set(group), key=lambda g: group.index(g))
+        of_area = [keys.index(g) for g in group]
+        fixed: list[str | None] = list(keys)
+    else:
+        counts = [sum(1 for t in themes if t.area == a) for a in numbers]
+        sums = onehot @ x
+        of_area = _merge((sums @ sums.T).toarray(), counts, max(2, round(math.sqrt(len(themes)))))
+        fixed = [None] * (max(of_area) + 1)
+    members: list[list[Theme]] = [[] for _ in fixed]
+    for theme in themes:  # most papers first
+        members[of_area[numbers.index(theme.area)]].append(theme)
+    # Named by the subjects of its largest themes: the first term of each, two distinct ones.
+    terms = []
+    for group_themes in members:
+        firsts = list(dict.fromkeys(t.terms[0] for t in group_themes if t.terms))
+        terms.append(firsts or [t.label for t in group_themes[:1]])
+    labels = names.distinct_labels(terms, fixed, size=2)
+    areas = []
+    for label, group_themes in zip(labels, members, strict=True):
+        if not group_themes:
+            continue
+        anchor = f"area-{slugify(label, 50) or len(areas) + 1}"
+        for t in group_themes:
+            t.area_label, t.area_anchor = label, anchor
+        areas.append(Area(label, anchor, group_themes, sum(len(t.papers) for t in group_themes)))
+    return sorted(areas, key=lambda a: (-a.papers, a.label))
+
+
+#: An area shown on the themes page holds at least this many themes, where there are several.
+MIN_AREA_THEMES = 3
+
+
+def _merge(gram: np.ndarray, counts: list[int], n_groups: int) -> list[int]:
+    """Group the clustering areas into about ``n_groups``: the two most alike groups (cosine of
+    the sums of their papers' TF-IDF vectors; ``gram`` holds the areas' sums' dot products) merge
+    while neither grows past 1.5 times its share of the themes (``counts``: each area's), so that
+    no group takes most of them; then a group of fewer than ``MIN_AREA_THEMES`` themes joins the
+    one most like it (while more than two are left). Group numbers in the order of their first
+    area."""
+    cap = math.ceil(1.5 * sum(counts) / n_groups)
+    gram = gram.astype(float).copy()
+    groups = [[i] for i in range(len(counts))]
+    sizes = np.array(counts)
+    alive = np.ones(len(counts), dtype=bool)
+    while alive.sum() > 2:
+        small = alive & (sizes < MIN_AREA_THEMES)
+        if alive.sum() <= n_groups and not small.any():
+            break
+        norms = np.sqrt(np.maximum(np.diag(gram), 1e-300))
+        similar = gram / np.outer(norms, norms)
+        np.fill_diagonal(similar, -np.inf)
+        similar[~alive, :] = similar[:, ~alive] = -np.inf
+        if alive.sum() > n_groups:
+            similar[np.add.outer(sizes, sizes) > cap] = -np.inf
+        if alive.sum() <= n_groups or not np.isfinite(similar).any():
+            # Few enough groups: only a group of fewer than MIN_AREA_THEMES themes still joins
+            # the one most like it, however large.
+            similar = gram / np.outer(norms, norms)
+            np.fill_diagonal(similar, -np.inf)
+            similar[~alive, :] = similar[:, ~alive] = -np.inf
+            similar[~small[:, None] & ~small[None, :]] = -np.inf
+            if not np.isfinite(similar).any():
+                break
+        i, j = sorted(np.unravel_index(int(np.argmax(similar)), similar.shape))
+        # The sum of i and j: its dot products are the sums of theirs.
+        gram[i, :] += gram[j, :]
+        gram[:, i] += gram[:, j]
+        groups[i] += groups[j]
+        sizes[i] += sizes[j]
+        alive[j] = False
+    of_area = [0] * len(counts)
+    for g, members in enumerate(sorted((groups[i] for i in np.flatnonzero(alive)), key=min)):
+        for a in members:
+            of_area[a] = g
+    return of_area
 
 
 def themes_in(papers: Sequence[Paper]) -> list[tuple[Theme, list[Paper]]]:

@@ -25,6 +25,13 @@ class StoredTheme:
     """Paper ids."""
     area: int | None = None
     """The theme's area (``ThemeModel.theme_areas_``); None in a file from before areas."""
+    terms: list[str] | None = None
+    """The terms shown with the name; None in a file from before they were stored."""
+    naming: int | None = None
+    """Version of the naming rules that made ``label`` (``names.NAMING``); None: older rules, so
+    the name is made afresh."""
+    area_label: str | None = None
+    """The name of the theme's area; None where there are no areas."""
     owners: list[str] | None = None
     """``permalink_owner`` of each paper (same order): which paper each permalink was given
     to, so that no paper added later takes it over. None in a file from before owners."""
@@ -54,6 +61,10 @@ def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> l
                 and isinstance(item.get("papers"), list)
                 and all(isinstance(p, str) for p in item["papers"])
                 and (item.get("area") is None or (type(item["area"]) is int and item["area"] >= 0))
+                and _optional(item, "terms", list)
+                and all(isinstance(t, str) for t in item.get("terms") or [])
+                and _optional(item, "naming", int)
+                and _optional(item, "area_label", str)
                 and _owners_ok(item)
             ):
                 stored.append(
@@ -62,7 +73,10 @@ def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> l
                         item["label"],
                         list(item["papers"]),
                         item.get("area"),
-                        item.get("owners"),
+                        list(item["terms"]) if item.get("terms") is not None else None,
+                        item.get("naming"),
+                        item.get("area_label"),
+                        owners=item.get("owners"),
                     )
                 )
                 continue
@@ -77,6 +91,12 @@ def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> l
     else:
         diags.warn(shown, None, "expected a list of {slug, label, papers}; themes are chosen afresh")
     return stored
+
+
+def _optional(item: dict, key: str, kind: type) -> bool:
+    """``item[key]`` is absent, null, or of ``kind`` (a bool is no int here)."""
+    value = item.get(key)
+    return value is None or (isinstance(value, kind) and not isinstance(value, bool))
 
 
 def _owners_ok(item: dict) -> bool:
@@ -103,7 +123,11 @@ def permalink_owners(stored: list[StoredTheme]) -> dict[str, str]:
 
 
 def themes_record(site: Site) -> list[dict]:
-    """``data/themes.json`` (and, copied to ``content/themes.json``, the seed of the next build)."""
+    """``data/themes.json`` (and, copied to ``content/themes.json``, the seed of the next build):
+    each theme's slug, name (``label``) and terms, papers (most typical first), area and area name,
+    and the version of the naming rules that made the name (``naming``)."""
+    from .names import NAMING  # names imports this module
+
     return [
         {
             "slug": t.slug,
@@ -112,6 +136,8 @@ def themes_record(site: Site) -> list[dict]:
             "papers": [p.id for p in t.papers],
             "area": t.area,
             "owners": [permalink_owner(p.key) for p in t.papers],
+            "area_label": t.area_label or None,
+            "naming": NAMING,
         }
         for t in site.themes
     ]
