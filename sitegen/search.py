@@ -48,6 +48,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from lunr import __TARGET_JS_VERSION__ as LUNR_JS_VERSION
 from lunr.builder import Builder
 from lunr.pipeline import Pipeline
@@ -253,37 +254,72 @@ def _boundary(previous: str, first: str) -> str:
     return first
 
 
-def _exact_scale(scores: Sequence[float]) -> int:
+class _Postings:
+    """Every (term, field, paper, score) of a serialized index, read off its field vectors once
+    into arrays sorted by term, field and paper position (no Python loop per posting)."""
+
+    def __init__(self, serialized: dict[str, Any]) -> None:
+        fields = serialized["fields"]
+        field_no = {name: n for n, name in enumerate(fields)}
+        self.n_fields = len(fields)
+        counts: list[int] = []
+        field_of: list[int] = []
+        position_of: list[int] = []
+        flat: list[float] = []
+        for field_ref, elements in serialized["fieldVectors"]:
+            name, doc_ref = field_ref.split("/", 1)
+            counts.append(len(elements) // 2)
+            field_of.append(field_no[name])
+            position_of.append(int(doc_ref, 36))
+            flat.extend(elements)
+        pairs = np.array(flat, dtype=np.float64).reshape(-1, 2)
+        term = pairs[:, 0].astype(np.int64)
+        field = np.repeat(np.array(field_of, dtype=np.int64), counts)
+        position = np.repeat(np.array(position_of, dtype=np.int64), counts)
+        order = np.lexsort((position, field, term))
+        self.term, self.field = term[order], field[order]
+        self.position, self.score = position[order], pairs[:, 1][order]
+        self.key = self.term * self.n_fields + self.field
+        # Papers of each term: a (term, paper) pair once, whatever fields it is in.
+        papers = int(position.max(initial=0)) + 1
+        pairs_sorted = np.sort(self.term * papers + self.position)
+        distinct = np.ones(len(pairs_sorted), dtype=bool)
+        distinct[1:] = pairs_sorted[1:] != pairs_sorted[:-1]
+        self.df = np.bincount(pairs_sorted[distinct] // papers)
+        # What the shards are written from, as Python lists once: each posting's position less
+        # the one before it in its (term, field) list, and its score as is and times 1000.
+        first = np.ones(len(self.key), dtype=bool)
+        first[1:] = self.key[1:] != self.key[:-1]
+        deltas = np.where(first, self.position, self.position - np.roll(self.position, 1))
+        self.deltas = deltas.tolist()
+        self.scores = self.score.tolist()
+        self.thousandths = np.round(self.score * 1000).astype(np.int64).tolist()
+
+    def spans(self, terms: Sequence[int]) -> list[list[tuple[int, int]]]:
+        """For each term (index), per field, where its postings are: (low, high)."""
+        keys = np.repeat(np.asarray(terms, dtype=np.int64) * self.n_fields, self.n_fields)
+        keys += np.tile(np.arange(self.n_fields), len(terms))
+        lows = np.searchsorted(self.key, keys).tolist()
+        highs = np.searchsorted(self.key, keys, side="right").tolist()
+        pairs = list(zip(lows, highs, strict=True))
+        return [pairs[k : k + self.n_fields] for k in range(0, len(pairs), self.n_fields)]
+
+    def papers(self, term: int) -> int:
+        """In how many papers ``term`` is (any field)."""
+        return int(self.df[term]) if term < len(self.df) else 0
+
+    def encode(self, low: int, high: int, scale: int) -> list[float | int]:
+        """Postings ``low:high`` as [position delta, score, ...]; scores times ``scale``, as
+        integers when that is 1000 (see ``exact_scale``)."""
+        flat: list[float | int] = [0] * (2 * (high - low))
+        flat[0::2] = self.deltas[low:high]
+        flat[1::2] = (self.thousandths if scale == 1000 else self.scores)[low:high]
+        return flat
+
+
+def exact_scale(scores: np.ndarray) -> int:
     """1000 when every score is a multiple of 0.001 that survives ``k / 1000`` (lunr rounds them so)."""
-    for score in scores:
-        if round(score * 1000) / 1000 != score:
-            return 1
-    return 1000
-
-
-def _postings(serialized: dict[str, Any]) -> dict[int, list[list[tuple[int, float]]]]:
-    """For each term index, per field, ``(position, score)`` ascending, read off the field vectors."""
-    fields = serialized["fields"]
-    field_no = {name: n for n, name in enumerate(fields)}
-    postings: dict[int, list[list[tuple[int, float]]]] = defaultdict(lambda: [[] for _ in fields])
-    for field_ref, elements in serialized["fieldVectors"]:
-        name, doc_ref = field_ref.split("/", 1)
-        n, position = field_no[name], int(doc_ref, 36)
-        for k in range(0, len(elements), 2):
-            postings[elements[k]][n].append((position, elements[k + 1]))
-    for lists in postings.values():
-        for entries in lists:
-            entries.sort()
-    return postings
-
-
-def _encode(entries: list[tuple[int, float]], scale: int) -> list[float | int]:
-    flat: list[float | int] = []
-    last = 0
-    for position, score in entries:
-        flat += [position - last, round(score * scale) if scale != 1 else score]
-        last = position
-    return flat
+    return 1000 if bool(np.all(np.round(scores * 1000) / 1000 == scores)) else 1
 
 
 def _completions(
@@ -305,20 +341,18 @@ def shard_index(
     Terms stay in the index's sorted order and each term's postings stay whole in one shard; a shard
     closes once it reaches ``shard_bytes``, so very common terms (a posting per paper) end up alone.
     """
-    fields = serialized["fields"]
-    postings = _postings(serialized)
+    postings = _Postings(serialized)
     terms = [term for term, _ in serialized["invertedIndex"]]
     entries: list[list[Any]] = []
     df: dict[str, int] = {}
-    for term, posting in serialized["invertedIndex"]:
-        index = posting["_index"]
-        lists = postings.get(index) or [[] for _ in fields]
-        df[term] = len({p for entries_ in lists for p, _ in entries_})
-        entries.append([term, index, lists])
+    indexes = [posting["_index"] for _, posting in serialized["invertedIndex"]]
+    for term, index, spans in zip(terms, indexes, postings.spans(indexes), strict=True):
+        df[term] = postings.papers(index)
+        entries.append([term, index, spans])
     groups: list[list[list[Any]]] = []
     sizes: list[int] = []
     for entry in entries:
-        cost = len(entry[0]) + 12 + sum(8 * len(lst) for lst in entry[2])
+        cost = len(entry[0]) + 12 + sum(8 * (high - low) for low, high in entry[2])
         if groups and sizes[-1] + cost <= shard_bytes * 1.5 and sizes[-1] < shard_bytes:
             groups[-1].append(entry)
             sizes[-1] += cost
@@ -338,11 +372,15 @@ def shard_index(
     bodies: list[dict[str, Any]] = []
     for n, group in enumerate(groups):
         low, high = boundaries[n], boundaries[n + 1] if n + 1 < len(groups) else None
-        scores = [s for _, _, lists in group for lst in lists for _, s in lst]
-        scale = _exact_scale(scores)
+        spans = [span for _, _, lists in group for span in lists]
+        scores = np.concatenate([postings.score[low:high] for low, high in spans]) if spans else np.empty(0)
+        scale = exact_scale(scores)
         body: dict[str, Any] = {
             "d": scale,
-            "t": [[term, index] + [_encode(lst, scale) for lst in lists] for term, index, lists in group],
+            "t": [
+                [term, index] + [postings.encode(low, high, scale) for low, high in lists]
+                for term, index, lists in group
+            ],
         }
         start = bisect.bisect_left(words, low)
         stop = bisect.bisect_left(words, high) if high is not None else len(words)
