@@ -281,6 +281,22 @@ def build(
 def publish(result: BuildResult, out: Path, protect: list[Path], cache: BuildCache | None = None) -> None:
     """Write a build's files to ``out``, then carry its themes to the next build (``cache``):
     only a site that was written seeds the next one."""
-    write_site(result.files, out, protect=protect)
-    if cache is not None:
-        cache.write_state(result.files["data/themes.json"], cache.content_seed)
+    if cache is None:
+        write_site(result.files, out, protect=protect)
+        return
+    # What was written to this folder last time: unchanged files are linked, not written again.
+    key = cache.key("site", str(out.resolve()))
+    previous = cache.get_json("site", key)
+    if not (
+        isinstance(previous, dict)
+        and all(
+            isinstance(v, list)
+            and len(v) == 4
+            and isinstance(v[0], str)
+            and all(type(x) is int for x in v[1:])
+            for v in previous.values()
+        )
+    ):
+        previous = {}
+    cache.put_json("site", key, write_site(result.files, out, protect=protect, previous=previous))
+    cache.write_state(result.files["data/themes.json"], cache.content_seed)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import hashlib
 import os
 import re
 import shutil
@@ -167,13 +168,27 @@ def check_output_folder(out: Path, protect: list[Path] | None = None) -> Path:
     return out
 
 
+#: What ``write_site`` records of each file it wrote: [SHA-256 of the bytes, size, mtime in ns,
+#: inode]. Given back to the next build into the same folder, it tells which files are unchanged
+#: without reading the previous site (reading 20k files back costs more than writing them).
+Record = dict[str, list]
+
+
 def write_site(
-    files: dict[str, bytes], out: Path, protect: list[Path] | None = None, wait: float = LOCK_WAIT
-) -> None:
+    files: dict[str, bytes],
+    out: Path,
+    protect: list[Path] | None = None,
+    wait: float = LOCK_WAIT,
+    previous: Record | None = None,
+) -> Record:
     """Write ``files`` (site-relative path -> bytes) as the new content of ``out``.
 
     Builds into the same ``out`` take turns (``output_lock``): another build's temporary folder
-    must not be swept away as a leftover, nor its half-written site swapped in."""
+    must not be swept away as a leftover, nor its half-written site swapped in.
+
+    ``previous``: the record this returned for the site now in ``out`` (the build cache keeps
+    it; ``{}`` when there is none yet, None to record nothing): a file whose bytes hash as recorded, and whose old copy is still the very file written
+    then (same size, mtime and inode: nobody touched it since), is hard-linked, not written."""
     out = check_output_folder(out, protect)
     files = {**files, MARKER: _MARKER_TEXT}
     checked = {name: safe_relpath(name) for name in files}
@@ -181,27 +196,28 @@ def write_site(
     with output_lock(out, wait):
         # Checked again under the lock: another build may have written the folder meanwhile.
         check_output_folder(out, protect)
-        _write(files, checked, out)
+        return _write(files, checked, out, previous)
 
 
-def _link_same(old: Path, target: Path, data: bytes) -> bool:
-    """Hard-link ``old`` (a file of the previous site) as ``target`` when it holds exactly
-    ``data``: an unchanged file is not written again. Only a plain file is linked, never a
-    symlink; any doubt (another size, other bytes, no hard links here) writes the file."""
+def _link_same(old: Path, target: Path, digest: str, recorded: list | None) -> bool:
+    """Hard-link ``old`` (a file of the previous site) as ``target`` when ``recorded`` says it
+    holds bytes of hash ``digest`` and it is still the file that was recorded. Only a plain
+    file is linked, never a symlink; any doubt writes the file."""
+    if not recorded or recorded[0] != digest:
+        return False
     try:
         st = os.lstat(old)
-        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
+        if not stat.S_ISREG(st.st_mode) or [st.st_size, st.st_mtime_ns, st.st_ino] != recorded[1:]:
             return False
-        with open(old, "rb") as handle:
-            if handle.read(len(data) + 1) != data:
-                return False
         os.link(old, target, follow_symlinks=False)
     except OSError:
         return False
     return True
 
 
-def _write(files: dict[str, bytes], checked: dict[str, PurePosixPath], out: Path) -> None:
+def _write(
+    files: dict[str, bytes], checked: dict[str, PurePosixPath], out: Path, previous: Record | None
+) -> Record:
     if not out.exists():
         # A build killed between the two renames of the fallback swap left the site here.
         olds = sorted(out.parent.glob(f".{out.name}.old-*"))
@@ -210,7 +226,8 @@ def _write(files: dict[str, bytes], checked: dict[str, PurePosixPath], out: Path
     for leftover in _leftovers(out):
         shutil.rmtree(leftover, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
-    previous = out if out.is_dir() else None
+    old_site = out if out.is_dir() and previous else None
+    record: Record = {}
     try:
         made: set[Path] = set()
         for name in sorted(files):
@@ -220,9 +237,16 @@ def _write(files: dict[str, bytes], checked: dict[str, PurePosixPath], out: Path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
             data = files[name]
-            if previous is not None and _link_same(previous.joinpath(*parts), target, data):
+            if previous is None:  # nothing to compare with, nothing to record
+                target.write_bytes(data)
                 continue
-            target.write_bytes(data)
+            digest = hashlib.sha256(data).hexdigest()
+            if old_site is None or not _link_same(
+                old_site.joinpath(*parts), target, digest, previous.get(name)
+            ):
+                target.write_bytes(data)
+            st = os.lstat(target)
+            record[name] = [digest, st.st_size, st.st_mtime_ns, st.st_ino]
         os.chmod(tmp, 0o755)
         if not out.exists():
             os.replace(tmp, out)
@@ -236,3 +260,4 @@ def _write(files: dict[str, bytes], checked: dict[str, PurePosixPath], out: Path
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return record

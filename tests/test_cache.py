@@ -23,7 +23,7 @@ from conftest import ROOT
 
 import sitegen
 from sitegen import cache as cache_module
-from sitegen.build import build
+from sitegen.build import BuildResult, build
 from sitegen.cache import BuildCache
 from sitegen.errors import Diagnostics
 
@@ -288,14 +288,21 @@ def test_a_cache_in_use_is_left_alone(tmp_path):
 
 
 def test_unchanged_files_are_hard_links_to_the_previous_site(tmp_path, monkeypatch):
+    """The cache records what it wrote (hash, size, mtime, inode), so that an unchanged file is
+    linked without reading the previous site back."""
     shutil.copytree(ROOT / "content", tmp_path / "content")
     monkeypatch.chdir(tmp_path)
-    first = build(Path("content"), Path("_site"), jobs=1)
+
+    def build_cached() -> BuildResult:
+        with BuildCache(Path("cache")) as cache:
+            return build(Path("content"), Path("_site"), jobs=1, cache=cache)
+
+    first = build_cached()
     before = {name: os.stat(tmp_path / "_site" / name) for name in first.files}
     (tmp_path / "content" / "pages" / "about.md").write_text(
         "---\ntitle: About\n---\nA new about page.\n", encoding="utf-8"
     )
-    second = build(Path("content"), Path("_site"), jobs=1)
+    second = build_cached()
     after = {name: os.stat(tmp_path / "_site" / name) for name in second.files}
     linked = {name for name in after if name in before and after[name].st_ino == before[name].st_ino}
     changed = {name for name in second.files if first.files.get(name) != second.files[name]}
@@ -309,6 +316,16 @@ def test_unchanged_files_are_hard_links_to_the_previous_site(tmp_path, monkeypat
     target.unlink()
     (tmp_path / "elsewhere.txt").write_bytes(data)
     target.symlink_to(tmp_path / "elsewhere.txt")
-    build(Path("content"), Path("_site"), jobs=1)
+    build_cached()
     assert not (tmp_path / "_site" / "robots.txt").is_symlink()
     assert (tmp_path / "_site" / "robots.txt").read_bytes() == data
+    # A file edited in the site since (same size, other bytes) is not the one recorded: written.
+    page = tmp_path / "_site" / "index.html"
+    original = page.read_bytes()
+    page.write_bytes(original.replace(b"<html", b"<HTML", 1))
+    build_cached()
+    assert page.read_bytes() == original
+    # Without a cache nothing is compared: every file is written anew.
+    inodes = {name: os.stat(tmp_path / "_site" / name).st_ino for name in second.files}
+    build(Path("content"), Path("_site"), jobs=1, cache=None)
+    assert all(os.stat(tmp_path / "_site" / name).st_ino != inodes[name] for name in second.files)
