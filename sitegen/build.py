@@ -17,7 +17,7 @@ from .pages import read_pages
 from .safe import inside
 from .stages import Stages, default_jobs
 from .themes.terms import reusing
-from .writer import write_site
+from .writer import read_record, write_site
 
 
 @dataclass(slots=True)
@@ -269,7 +269,7 @@ def build(
     stages = Stages()
     jobs = default_jobs() if jobs is None else jobs
     config, site = gather(content, diags, base_url, stages, jobs, cache, reset_themes)
-    files = render_site(config, site, [templates] if templates else [], stages, jobs, cache)
+    files = render_site(config, site, [templates] if templates else [], stages, jobs)
     result = BuildResult(config, site, files, diags, 0.0, stages)
     if out is not None:
         with stages("write"):
@@ -286,17 +286,6 @@ def publish(result: BuildResult, out: Path, protect: list[Path], cache: BuildCac
         return
     # What was written to this folder last time: unchanged files are linked, not written again.
     key = cache.key("site", str(out.resolve()))
-    previous = cache.get_json("site", key)
-    if not (
-        isinstance(previous, dict)
-        and all(
-            isinstance(v, list)
-            and len(v) == 4
-            and isinstance(v[0], str)
-            and all(type(x) is int for x in v[1:])
-            for v in previous.values()
-        )
-    ):
-        previous = {}
+    previous = read_record(cache.get_json("site", key))
     cache.put_json("site", key, write_site(result.files, out, protect=protect, previous=previous))
     cache.write_state(result.files["data/themes.json"], cache.content_seed)

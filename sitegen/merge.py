@@ -72,7 +72,7 @@ def _distinct_ids(papers: list[Paper], owners: Mapping[str, str] | None = None) 
             )
         )
         mine = permalink_owner(paper.key) if owners else None
-        had = next((c for c in choices if owners.get(c) == mine and c not in taken), None)
+        had = next((c for c in choices if c not in taken and owners.get(c) == mine), None) if mine else None
         if had is not None:
             paper.id = had
             taken.add(had)

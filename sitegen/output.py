@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from .cache import BuildCache
 from .config import SiteConfig
 from .feeds import render_feeds
 from .models import Paper, Site
@@ -37,7 +36,6 @@ def render_site(
     template_dirs: list[Path],
     stages: Stages | None = None,
     jobs: int = 1,
-    cache: BuildCache | None = None,
 ) -> dict[str, bytes]:
     """Every file of the site, by site-relative path. ``jobs``: processes that render paper pages.
 
@@ -57,18 +55,9 @@ def render_site(
     return files
 
 
-def render_pages(
-    config: SiteConfig, site: Site, template_dirs: list[Path], jobs: int = 1
-) -> dict[str, bytes]:
-    """The HTML pages, static assets, sitemap and data files; paper pages in ``jobs`` processes."""
-    r = Renderer(config, site, template_dirs)
-    files = _pages(config, site, template_dirs, r)
-    files.update(paper_pages(r, site.papers, jobs))
-    return files
-
-
 def _pages(config: SiteConfig, site: Site, template_dirs: list[Path], r: Renderer) -> dict[str, bytes]:
-    """``render_pages`` but for the paper pages (the sitemap lists them)."""
+    """The HTML pages but for the paper pages (``PaperPages``; the sitemap lists them), static
+    assets, sitemap and data files."""
     files: dict[str, bytes] = static_files(template_dirs)
 
     def page(url: str, template: str, **context) -> None:

@@ -174,6 +174,16 @@ def check_output_folder(out: Path, protect: list[Path] | None = None) -> Path:
 Record = dict[str, list]
 
 
+def read_record(value: object) -> Record:
+    """A ``Record`` as stored (JSON in the build cache); empty unless it has exactly that shape."""
+    if isinstance(value, dict) and all(
+        isinstance(v, list) and len(v) == 4 and isinstance(v[0], str) and all(type(x) is int for x in v[1:])
+        for v in value.values()
+    ):
+        return value
+    return {}
+
+
 def write_site(
     files: dict[str, bytes],
     out: Path,
