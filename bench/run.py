@@ -62,6 +62,25 @@ DEFAULT_PAGINATION = 50
 DISPLAY_CATEGORIES_ON_MENU = False
 """
 
+#: Pelican's documented "clean URLs" settings, giving its pages sitegen's layout: one folder per
+#: page (papers/<slug>/index.html, orgs/<slug>/index.html, .../page/2/index.html), so that both
+#: tools create as many folders (on ext4, creating thousands of folders can cost seconds of
+#: kernel time, more than writing the bytes). ``--pelican-urls flat`` keeps Pelican's default
+#: (<slug>.html, category/<slug>.html): one folder for all articles.
+CLEAN_URLS = """\
+ARTICLE_URL = "papers/{slug}/"
+ARTICLE_SAVE_AS = "papers/{slug}/index.html"
+CATEGORY_URL = "orgs/{slug}/"
+CATEGORY_SAVE_AS = "orgs/{slug}/index.html"
+AUTHOR_URL = "author/{slug}/"
+AUTHOR_SAVE_AS = "author/{slug}/index.html"
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+"""
+URL_LAYOUTS = {"clean": CLEAN_URLS, "flat": ""}
+
 
 # ----------------------------------------------------------------------------------------------
 # Corpora (cached) and the Pelican sources made from them.
@@ -96,8 +115,9 @@ def ensure_corpus(papers: int, seed: int, cache: Path = CACHE) -> tuple[Path, di
     return content, corpus.stats()
 
 
-def pelican_sources(content: Path) -> Path:
-    """``pelican/`` beside ``content``: one Markdown article per paper, and ``pelicanconf.py``.
+def pelican_sources(content: Path, urls: str = "clean") -> Path:
+    """``pelican/`` beside ``content``: one Markdown article per paper, and ``pelicanconf.py``
+    (``urls``: a key of ``URL_LAYOUTS``).
 
     The papers are the ones sitegen makes of the content (its reader and merge): title, date of
     the first edition, organization (or a fixed category), sitegen's slug, the abstract as body."""
@@ -108,7 +128,8 @@ def pelican_sources(content: Path) -> Path:
 
     folder = content.parent / "pelican"
     done = folder / ".complete"
-    stamp = f"{PELICAN_SOURCES_VERSION}\n{PELICANCONF}"
+    conf = PELICANCONF + URL_LAYOUTS[urls]
+    stamp = f"{PELICAN_SOURCES_VERSION}\n{conf}"
     if done.is_file() and done.read_text(encoding="utf-8") == stamp:
         return folder
     if folder.exists():
@@ -130,7 +151,7 @@ def pelican_sources(content: Path) -> Path:
             f"{html.escape(paper.abstract, quote=False)}\n"
         )
         (articles / f"{paper.id}.md").write_text(text, encoding="utf-8")
-    (folder / "pelicanconf.py").write_text(PELICANCONF, encoding="utf-8")
+    (folder / "pelicanconf.py").write_text(conf, encoding="utf-8")
     done.write_text(stamp, encoding="utf-8")
     return folder
 
@@ -473,6 +494,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic corpora (default 0)")
     parser.add_argument("--no-pelican", action="store_true", help="do not build with Pelican")
+    parser.add_argument(
+        "--pelican-urls",
+        choices=sorted(URL_LAYOUTS),
+        default="clean",
+        help="Pelican's URL layout: clean (sitegen's: a folder per page; default) or flat (Pelican's default)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument(
         "--cache", type=Path, default=CACHE, help="folder of the generated corpora and builds"
@@ -494,7 +521,7 @@ def _run(args: argparse.Namespace) -> int:
     for papers in sorted(dict.fromkeys(args.sizes)):
         content, stats = ensure_corpus(papers, args.seed, args.cache)
         result = SizeResult(papers, stats)
-        sources = pelican_sources(content) if python else None
+        sources = pelican_sources(content, args.pelican_urls) if python else None
         for i in range(args.repeat):
             _progress(f"{papers:,} papers: sitegen build {i + 1}/{args.repeat}")
             run = run_sitegen(content, content.parent / "site")
@@ -518,6 +545,7 @@ def _run(args: argparse.Namespace) -> int:
             "seed": args.seed,
             "repeat": args.repeat,
             "pelican": None if args.no_pelican else _requirements(),
+            "pelican_urls": None if args.no_pelican else args.pelican_urls,
             "sizes": [
                 {
                     "papers": r.papers,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from .pages import read_pages
 from .safe import inside
 from .stages import Stages, default_jobs
 from .themes.terms import reusing
-from .writer import read_record, write_site
+from .writer import SiteWriter, read_record
 
 
 @dataclass(slots=True)
@@ -28,6 +29,8 @@ class BuildResult:
     diagnostics: Diagnostics
     seconds: float
     stages: Stages = field(default_factory=Stages)
+    #: Whether the build was published in its output folder.
+    written: bool = False
 
     def summary(self, out: Path | None, seconds: float | None = None) -> str:
         s = self.site
@@ -259,33 +262,62 @@ def build(
     jobs: int | None = None,
     cache: BuildCache | None = None,
     reset_themes: bool = False,
+    accept: Callable[[BuildResult], bool] | None = None,
 ) -> BuildResult:
     """Build the site from ``content``; write it to ``out`` unless None. ``jobs``: processes
     that cluster the themes and render the pages of a large site (None: one per core);
     ``cache`` (opened): what earlier builds computed, and the themes they carry forward (see
-    ``cache.py``); ``reset_themes``: choose the themes afresh."""
+    ``cache.py``); ``reset_themes``: choose the themes afresh; ``accept``: asked, once all is
+    rendered, whether to publish the build in ``out`` (``BuildResult.written`` tells; else the
+    site there stays as it was).
+
+    The files are written as they are rendered (into a temporary folder beside ``out``, swapped
+    in at the end): the kernel creates folders and files while the rest is rendered."""
     start = time.perf_counter()
     diags = diags if diags is not None else Diagnostics()
     stages = Stages()
     jobs = default_jobs() if jobs is None else jobs
     config, site = gather(content, diags, base_url, stages, jobs, cache, reset_themes)
-    files = render_site(config, site, [templates] if templates else [], stages, jobs)
-    result = BuildResult(config, site, files, diags, 0.0, stages)
-    if out is not None:
-        with stages("write"):
-            publish(result, out, protect=[content, *([templates] if templates else [])], cache=cache)
+    template_dirs = [templates] if templates else []
+    if out is None:
+        files = render_site(config, site, template_dirs, stages, jobs)
+        result = BuildResult(config, site, files, diags, 0.0, stages)
+    else:
+        with site_writer(out, [content, *template_dirs], cache) as writer:
+            files = render_site(config, site, template_dirs, stages, jobs, sink=writer.add)
+            result = BuildResult(config, site, files, diags, 0.0, stages)
+            if accept is None or accept(result):
+                with stages("write"):
+                    finish(result, writer, cache)
     result.seconds = time.perf_counter() - start
     return result
 
 
+def site_writer(out: Path, protect: list[Path], cache: BuildCache | None = None) -> SiteWriter:
+    """The writer of a build into ``out``, writing as files come: with ``cache``, given the
+    record of what was written there last time (unchanged files are linked, not written again)."""
+    previous = None
+    if cache is not None:
+        previous = read_record(cache.get_json("site", _site_key(cache, out)))
+    return SiteWriter(out, protect, previous=previous, background=True)
+
+
+def finish(result: BuildResult, writer: SiteWriter, cache: BuildCache | None = None) -> None:
+    """Swap the written site in, then carry its themes to the next build (``cache``): only a
+    site that was written seeds the next one."""
+    record = writer.commit()
+    result.written = True
+    if cache is not None:
+        cache.put_json("site", _site_key(cache, writer.out), record)
+        cache.write_state(result.files["data/themes.json"], cache.content_seed)
+
+
 def publish(result: BuildResult, out: Path, protect: list[Path], cache: BuildCache | None = None) -> None:
-    """Write a build's files to ``out``, then carry its themes to the next build (``cache``):
-    only a site that was written seeds the next one."""
-    if cache is None:
-        write_site(result.files, out, protect=protect)
-        return
-    # What was written to this folder last time: unchanged files are linked, not written again.
-    key = cache.key("site", str(out.resolve()))
-    previous = read_record(cache.get_json("site", key))
-    cache.put_json("site", key, write_site(result.files, out, protect=protect, previous=previous))
-    cache.write_state(result.files["data/themes.json"], cache.content_seed)
+    """Write the files of a build made without an output folder to ``out`` (see ``finish``)."""
+    with site_writer(out, protect, cache) as writer:
+        writer.add(result.files)
+        finish(result, writer, cache)
+
+
+def _site_key(cache: BuildCache, out: Path) -> str:
+    return cache.key("site", str(out.resolve()))

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .build import build, publish
+from .build import build
 from .cache import DEFAULT as DEFAULT_CACHE
 from .cache import BuildCache
 from .check import check
@@ -124,15 +124,20 @@ def _build(args: argparse.Namespace) -> int:
 
 def _build_with(args: argparse.Namespace, cache: BuildCache | None, start: float) -> int:
     diags = Diagnostics(echo=True)
+
+    def publishable(_result: object) -> bool:
+        return not diags.errors and not (args.strict and len(diags))
+
     result = build(
         args.content,
-        None,
+        args.out,
         templates=args.templates,
         base_url=args.base_url,
         diags=diags,
         jobs=args.jobs,
         cache=cache,
         reset_themes=args.reset_themes,
+        accept=publishable,
     )
     if diags.errors:
         print(f"Error: {_count(len(diags.errors), 'error')}; nothing written", file=sys.stderr)
@@ -140,8 +145,6 @@ def _build_with(args: argparse.Namespace, cache: BuildCache | None, start: float
     if args.strict and len(diags):
         print(f"Error: {len(diags)} warning(s) with --strict; nothing written", file=sys.stderr)
         return 1
-    with result.stages("write"):
-        publish(result, args.out, protect=[args.content, args.templates], cache=cache)
     print(result.summary(args.out, time.perf_counter() - start))
     return 0
 

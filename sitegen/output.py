@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from .config import SiteConfig
@@ -36,27 +36,40 @@ def render_site(
     template_dirs: list[Path],
     stages: Stages | None = None,
     jobs: int = 1,
+    sink: Callable[[dict[str, bytes]], None] | None = None,
 ) -> dict[str, bytes]:
-    """Every file of the site, by site-relative path. ``jobs``: processes that render paper pages.
+    """Every file of the site, by site-relative path. ``jobs``: processes that render paper pages;
+    ``sink``: given each batch of files as soon as it is rendered (a ``SiteWriter`` writes them
+    while the rest is rendered).
 
-    Paper pages are most of the pages: in a large site, forked processes render them while this
-    one renders the other pages, the search index and the feeds (the site is read only by then)."""
+    In a large site, forked processes build the search index and render the paper pages (most
+    of the pages) while this one renders the other pages and the feeds (the site is read only
+    by then)."""
     stages = stages if stages is not None else Stages()
     r = Renderer(config, site, template_dirs)
-    with PaperPages(r, site.papers, jobs) as papers:
+    files: dict[str, bytes] = {}
+
+    def emit(part: dict[str, bytes]) -> None:
+        files.update(part)
+        if sink is not None and part:
+            sink(part)
+
+    with Offloaded(r, site.papers, jobs, search=True) as work:
         with stages("render"):
-            files = _pages(config, site, template_dirs, r)
-        with stages("search"):
-            files.update(search_files(site.papers))
+            emit(_pages(config, site, template_dirs, r))
+        emit(work.ready())
         with stages("feeds"):
-            files.update(render_feeds(config, site))
+            emit(render_feeds(config, site))
+        emit(work.ready())
+        with stages("search"):
+            emit(work.search_files())
         with stages("render"):
-            files.update(papers.result())
+            emit(work.rest())
     return files
 
 
 def _pages(config: SiteConfig, site: Site, template_dirs: list[Path], r: Renderer) -> dict[str, bytes]:
-    """The HTML pages but for the paper pages (``PaperPages``; the sitemap lists them), static
+    """The HTML pages but for the paper pages (``Offloaded``; the sitemap lists them), static
     assets, sitemap and data files."""
     files: dict[str, bytes] = static_files(template_dirs)
 
@@ -126,39 +139,69 @@ def paper_pages(
 ) -> dict[str, bytes]:
     """One page per paper. With ``jobs`` > 1 and ``minimum`` papers or more, forked processes
     render them in chunks (a page depends only on the gathered site, so the bytes are the same)."""
-    with PaperPages(r, papers, jobs, minimum) as pages:
-        return pages.result()
+    with Offloaded(r, papers, jobs, minimum) as pages:
+        return pages.rest()
 
 
-class PaperPages:
-    """Paper pages being rendered: in ``jobs`` forked processes from ``minimum`` papers on (they
-    start on entering the ``with`` block, and this process goes on meanwhile), else in this one
-    when ``result`` is asked for. The processes stop on leaving the block."""
+class Offloaded:
+    """The paper pages, and with ``search`` the search index, being built: in ``jobs`` forked
+    processes from ``minimum`` papers on (they start on entering the ``with`` block, and this
+    process goes on meanwhile), else in this one when asked for (``rest``, ``search_files``).
+    The processes stop on leaving the block."""
 
-    def __init__(self, r: Renderer, papers: list[Paper], jobs: int = 1, minimum: int = PARALLEL_MIN) -> None:
+    def __init__(
+        self,
+        r: Renderer,
+        papers: list[Paper],
+        jobs: int = 1,
+        minimum: int = PARALLEL_MIN,
+        search: bool = False,
+    ) -> None:
         self.r, self.papers = r, papers
         self.parallel = (
             jobs > 1 and len(papers) >= minimum and "fork" in multiprocessing.get_all_start_methods()
         )
         self.jobs = jobs
+        self.search = search
         self.pool: ProcessPoolExecutor | None = None
-        self.parts: Iterator[dict[str, bytes]] | None = None
+        self.pending: list[Future[dict[str, bytes]]] | None = None
+        self.index: Future[dict[str, bytes]] | None = None
 
-    def __enter__(self) -> PaperPages:
+    def __enter__(self) -> Offloaded:
         if self.parallel:
             global _WORK
             _WORK = (self.r, self.papers)
             # The workers fork now, with the site as it is: nothing changes it after gathering.
             self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
-            self.parts = self.pool.map(_render_chunk, _chunks(len(self.papers), self.jobs * 4))
+            # The index first: it is the longest task, and the page chunks fill the other workers.
+            if self.search:
+                self.index = self.pool.submit(_search_task)
+            self.pending = [
+                self.pool.submit(_render_chunk, bounds) for bounds in _chunks(len(self.papers), self.jobs * 4)
+            ]
         return self
 
-    def result(self) -> dict[str, bytes]:
-        if self.parts is None:
+    def search_files(self) -> dict[str, bytes]:
+        """The search index's files (``search.search_files``), waiting for them."""
+        if self.index is None:
+            return search_files(self.papers)
+        return self.index.result()
+
+    def ready(self) -> dict[str, bytes]:
+        """The pages of the chunks done since the last call (in chunk order; none when they
+        are rendered in this process, which happens in ``rest``)."""
+        return self._take(wait=False)
+
+    def rest(self) -> dict[str, bytes]:
+        """Every page not given by ``ready`` yet, waiting for them."""
+        if self.pending is None:
             return _render_papers(self.r, self.papers)
+        return self._take(wait=True)
+
+    def _take(self, wait: bool) -> dict[str, bytes]:
         files: dict[str, bytes] = {}
-        for part in self.parts:
-            files.update(part)
+        while self.pending and (wait or self.pending[0].done()):
+            files.update(self.pending.pop(0).result())
         return files
 
     def __exit__(self, *exc: object) -> None:
@@ -172,6 +215,11 @@ class PaperPages:
 def _chunks(n: int, parts: int) -> list[tuple[int, int]]:
     size = max(1, -(-n // parts))
     return [(lo, min(lo + size, n)) for lo in range(0, n, size)]
+
+
+def _search_task() -> dict[str, bytes]:
+    assert _WORK is not None  # set before the pool forks
+    return search_files(_WORK[1])
 
 
 def _render_chunk(bounds: tuple[int, int]) -> dict[str, bytes]:

@@ -8,14 +8,17 @@ keeps it): a rebuild that changes a few pages writes a few files.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import hashlib
 import os
+import queue
 import re
 import shutil
 import stat
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -191,22 +194,172 @@ def write_site(
     wait: float = LOCK_WAIT,
     previous: Record | None = None,
 ) -> Record:
-    """Write ``files`` (site-relative path -> bytes) as the new content of ``out``.
+    """Write ``files`` (site-relative path -> bytes) as the new content of ``out`` (see
+    ``SiteWriter``, which this is with every file given at once)."""
+    with SiteWriter(out, protect, wait, previous) as writer:
+        writer.add(files)
+        return writer.commit()
 
-    Builds into the same ``out`` take turns (``output_lock``): another build's temporary folder
-    must not be swept away as a leftover, nor its half-written site swapped in.
 
-    ``previous``: the record this returned for the site now in ``out`` (the build cache keeps
-    it; ``{}`` when there is none yet, None to record nothing): a file whose bytes hash as recorded, and whose old copy is still the very file written
-    then (same size, mtime and inode: nobody touched it since), is hard-linked, not written."""
-    out = check_output_folder(out, protect)
-    files = {**files, MARKER: _MARKER_TEXT}
-    checked = {name: safe_relpath(name) for name in files}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with output_lock(out, wait):
-        # Checked again under the lock: another build may have written the folder meanwhile.
-        check_output_folder(out, protect)
-        return _write(files, checked, out, previous)
+class SiteWriter:
+    """The new content of ``out``, written as its files come (``add``) into a temporary folder
+    beside it, then swapped in whole (``commit``). Leaving the ``with`` block without a commit
+    (an error, or a build that must not be published) removes the temporary folder and leaves
+    the previous site as it was.
+
+    Builds into the same ``out`` take turns (``output_lock``, held from entering the block to
+    leaving it): another build's temporary folder must not be swept away as a leftover, nor its
+    half-written site swapped in.
+
+    ``previous``: the record ``commit`` returned for the site now in ``out`` (the build cache
+    keeps it; ``{}`` when there is none yet, None to record nothing): a file whose bytes hash as
+    recorded, and whose old copy is still the very file written then (same size, mtime and
+    inode: nobody touched it since), is hard-linked, not written.
+
+    ``background``: files are written by a thread, so that the caller goes on rendering while
+    the kernel creates folders and files (thousands of them cost seconds of system time). Names
+    are checked in ``add`` either way; a write that fails is raised by the next ``add`` or by
+    ``commit``."""
+
+    def __init__(
+        self,
+        out: Path,
+        protect: list[Path] | None = None,
+        wait: float = LOCK_WAIT,
+        previous: Record | None = None,
+        background: bool = False,
+    ) -> None:
+        self.out = check_output_folder(out, protect)
+        self.protect, self.wait, self.previous = protect, wait, previous
+        self.background = background
+        self.record: Record = {}
+        self.tmp: Path | None = None
+        self._old_site: Path | None = None
+        self._made: set[Path] = set()
+        self._written: set[str] = set()
+        self._lock: contextlib.AbstractContextManager | None = None
+        self._queue: queue.SimpleQueue | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._committed = False
+
+    def __enter__(self) -> SiteWriter:
+        out = self.out
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = output_lock(out, self.wait)
+        self._lock.__enter__()
+        try:
+            # Checked again under the lock: another build may have written the folder meanwhile.
+            check_output_folder(out, self.protect)
+            if not out.exists():
+                # A build killed between the two renames of the fallback swap left the site here.
+                olds = sorted(out.parent.glob(f".{out.name}.old-*"))
+                if olds:
+                    os.replace(olds[-1], out)
+            for leftover in _leftovers(out):
+                shutil.rmtree(leftover, ignore_errors=True)
+            self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
+            self._old_site = out if out.is_dir() and self.previous else None
+            if self.background:
+                self._queue = queue.SimpleQueue()
+                self._thread = threading.Thread(target=self._drain, name="sitegen-writer", daemon=True)
+                self._thread.start()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def add(self, files: dict[str, bytes]) -> None:
+        """Write ``files`` (site-relative path -> bytes) into the new site; a name given again
+        replaces the file written for it."""
+        checked = [(name, safe_relpath(name), files[name]) for name in sorted(files)]
+        self._raise()
+        if self._queue is not None:
+            self._queue.put(checked)
+        else:
+            self._write(checked)
+
+    def commit(self) -> Record:
+        """Finish writing, swap the new site in, and return what was written (see ``Record``)."""
+        self.add({MARKER: _MARKER_TEXT})
+        self._stop()
+        self._raise()
+        assert self.tmp is not None
+        out, tmp = self.out, self.tmp
+        os.chmod(tmp, 0o755)
+        if not out.exists():
+            os.replace(tmp, out)
+        elif _exchange(tmp, out):
+            shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the previous site
+        else:
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        self.tmp = None
+        self._committed = True
+        return self.record
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._stop()
+            if self.tmp is not None:
+                shutil.rmtree(self.tmp, ignore_errors=True)
+                self.tmp = None
+        finally:
+            if self._lock is not None:
+                self._lock.__exit__(None, None, None)
+                self._lock = None
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def _drain(self) -> None:
+        assert self._queue is not None
+        while True:
+            batch = self._queue.get()
+            if batch is None:
+                return
+            if self._error is None:
+                try:
+                    self._write(batch)
+                except BaseException as exc:  # raised in the caller's thread by _raise
+                    self._error = exc
+
+    def _stop(self) -> None:
+        if self._thread is not None:
+            assert self._queue is not None
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _write(self, batch: list[tuple[str, PurePosixPath, bytes]]) -> None:
+        assert self.tmp is not None
+        previous, old_site = self.previous, self._old_site
+        for name, path, data in batch:
+            parts = path.parts
+            target = self.tmp.joinpath(*parts)
+            if name in self._written:
+                # Never written through: the file may be a hard link to the previous site's.
+                target.unlink()
+            self._written.add(name)
+            if target.parent not in self._made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(target.parent)
+            if previous is None:  # nothing to compare with, nothing to record
+                target.write_bytes(data)
+                continue
+            digest = hashlib.sha256(data).hexdigest()
+            if old_site is None or not _link_same(
+                old_site.joinpath(*parts), target, digest, previous.get(name)
+            ):
+                target.write_bytes(data)
+            st = os.lstat(target)
+            self.record[name] = [digest, st.st_size, st.st_mtime_ns, st.st_ino]
 
 
 def _link_same(old: Path, target: Path, digest: str, recorded: list | None) -> bool:
@@ -223,51 +376,3 @@ def _link_same(old: Path, target: Path, digest: str, recorded: list | None) -> b
     except OSError:
         return False
     return True
-
-
-def _write(
-    files: dict[str, bytes], checked: dict[str, PurePosixPath], out: Path, previous: Record | None
-) -> Record:
-    if not out.exists():
-        # A build killed between the two renames of the fallback swap left the site here.
-        olds = sorted(out.parent.glob(f".{out.name}.old-*"))
-        if olds:
-            os.replace(olds[-1], out)
-    for leftover in _leftovers(out):
-        shutil.rmtree(leftover, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
-    old_site = out if out.is_dir() and previous else None
-    record: Record = {}
-    try:
-        made: set[Path] = set()
-        for name in sorted(files):
-            parts = checked[name].parts
-            target = tmp.joinpath(*parts)
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            data = files[name]
-            if previous is None:  # nothing to compare with, nothing to record
-                target.write_bytes(data)
-                continue
-            digest = hashlib.sha256(data).hexdigest()
-            if old_site is None or not _link_same(
-                old_site.joinpath(*parts), target, digest, previous.get(name)
-            ):
-                target.write_bytes(data)
-            st = os.lstat(target)
-            record[name] = [digest, st.st_size, st.st_mtime_ns, st.st_ino]
-        os.chmod(tmp, 0o755)
-        if not out.exists():
-            os.replace(tmp, out)
-        elif _exchange(tmp, out):
-            shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the previous site
-        else:
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return record

@@ -198,6 +198,11 @@ def test_pelican_sources_one_article_per_paper(content, tmp_path):
     assert meta["Slug"] == paper.id
     assert body.strip() == paper.abstract.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     assert "RELATIVE_URLS = True" in (folder / "pelicanconf.py").read_text(encoding="utf-8")
+    # Pelican's pages laid out as sitegen's (a folder per page), unless asked for its default.
+    conf = (folder / "pelicanconf.py").read_text(encoding="utf-8")
+    assert 'ARTICLE_SAVE_AS = "papers/{slug}/index.html"' in conf
+    flat = (run.pelican_sources(copy, "flat") / "pelicanconf.py").read_text(encoding="utf-8")
+    assert "ARTICLE_SAVE_AS" not in flat and "RELATIVE_URLS = True" in flat
 
 
 def test_exponent_and_medians():

@@ -1,0 +1,102 @@
+"""The writer as a build uses it: files written as they are rendered, swapped in at the end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sitegen.build import build
+from sitegen.cli import main
+from sitegen.errors import Diagnostics, SitegenError
+from sitegen.writer import MARKER, SiteWriter, write_site
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MARKER
+    }
+
+
+def _leftovers(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_batches_make_the_same_site_as_one_write(tmp_path, background):
+    files = {"index.html": b"home", "a/index.html": b"a", "a/b/index.html": b"b", "data/x.json": b"{}"}
+    whole = tmp_path / "whole"
+    write_site(files, whole)
+    out = tmp_path / "batches"
+    with SiteWriter(out, background=background) as writer:
+        writer.add({"a/b/index.html": b"b"})
+        writer.add({"index.html": b"home", "data/x.json": b"{}"})
+        writer.add({"a/index.html": b"a"})
+        assert not out.exists()  # nothing is seen before the commit
+        writer.commit()
+    assert _tree(out) == _tree(whole) == files
+    assert _leftovers(out) == []
+
+
+def test_a_file_given_again_replaces_its_link_not_the_previous_site(tmp_path):
+    out = tmp_path / "site"
+    record = write_site({"page.html": b"old"}, out, previous={})
+    # In this thread, so that the previous site can be looked at between the two writes.
+    with SiteWriter(out, previous=record) as writer:
+        writer.add({"page.html": b"old"})  # unchanged: hard-linked to the previous site's file
+        assert writer.tmp is not None
+        assert os.stat(writer.tmp / "page.html").st_ino == os.stat(out / "page.html").st_ino
+        writer.add({"page.html": b"new"})  # given again: must not write through the link
+        assert (out / "page.html").read_bytes() == b"old"
+        writer.commit()
+    assert (out / "page.html").read_bytes() == b"new"
+
+
+def test_a_failed_write_in_the_background_is_raised_and_the_old_site_stays(tmp_path):
+    out = tmp_path / "site"
+    write_site({"index.html": b"previous"}, out)
+    with pytest.raises(OSError), SiteWriter(out, background=True) as writer:
+        writer.add({"clash": b"a file"})
+        writer.add({"clash/index.html": b"under a file"})  # its folder cannot be made
+        writer.commit()
+    assert _tree(out) == {"index.html": b"previous"}
+    assert _leftovers(out) == []
+
+
+def test_names_are_checked_when_given(tmp_path):
+    out = tmp_path / "site"
+    with pytest.raises(SitegenError), SiteWriter(out, background=True) as writer:
+        writer.add({"../escape.html": b"x"})
+    assert not (tmp_path / "escape.html").exists()
+    assert not out.exists() and _leftovers(out) == []
+
+
+def test_a_build_not_accepted_writes_nothing(tmp_path):
+    out = tmp_path / "site"
+    write_site({"index.html": b"previous"}, out)
+    result = build(CONTENT, out, diags=Diagnostics(), accept=lambda r: False)
+    assert not result.written
+    assert result.files["index.html"]  # rendered all the same
+    assert _tree(out) == {"index.html": b"previous"}
+    assert _leftovers(out) == []
+    accepted = build(CONTENT, out, diags=Diagnostics())
+    assert accepted.written
+    assert _tree(out) == accepted.files
+
+
+def test_strict_cli_build_with_a_warning_leaves_the_previous_site(tmp_path, capsys):
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    (content / "dumps" / "zz_bad.txt").write_bytes(b"\x00\x01 not a dump")
+    out = tmp_path / "site"
+    write_site({"index.html": b"previous"}, out)
+    assert main(["build", "--content", str(content), "--out", str(out), "--strict", "--no-cache"]) == 1
+    assert "nothing written" in capsys.readouterr().err
+    assert _tree(out) == {"index.html": b"previous"}
+    assert _leftovers(out) == []
