@@ -312,12 +312,5 @@ def finish(result: BuildResult, writer: SiteWriter, cache: BuildCache | None = N
         cache.write_state(result.files["data/themes.json"], cache.content_seed)
 
 
-def publish(result: BuildResult, out: Path, protect: list[Path], cache: BuildCache | None = None) -> None:
-    """Write the files of a build made without an output folder to ``out`` (see ``finish``)."""
-    with site_writer(out, protect, cache) as writer:
-        writer.add(result.files)
-        finish(result, writer, cache)
-
-
 def _site_key(cache: BuildCache, out: Path) -> str:
     return cache.key("site", str(out.resolve()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -40,7 +41,8 @@ def render_site(
 ) -> dict[str, bytes]:
     """Every file of the site, by site-relative path. ``jobs``: processes that render paper pages;
     ``sink``: given each batch of files as soon as it is rendered (a ``SiteWriter`` writes them
-    while the rest is rendered).
+    while the rest is rendered); it must be thread-safe (batches rendered in other processes
+    are given from a thread of this one).
 
     In a large site, forked processes build the search index and render the paper pages (most
     of the pages) while this one renders the other pages and the feeds (the site is read only
@@ -54,17 +56,16 @@ def render_site(
         if sink is not None and part:
             sink(part)
 
-    with Offloaded(r, site.papers, jobs, search=True) as work:
+    # The offloaded work gives its files to the sink itself, as each task ends.
+    with Offloaded(r, site.papers, jobs, search=True, sink=sink) as work:
         with stages("render"):
             emit(_pages(config, site, template_dirs, r))
-        emit(work.ready())
         with stages("feeds"):
             emit(render_feeds(config, site))
-        emit(work.ready())
         with stages("search"):
-            emit(work.search_files())
+            files.update(work.search_files())
         with stages("render"):
-            emit(work.rest())
+            files.update(work.rest())
     return files
 
 
@@ -147,7 +148,9 @@ class Offloaded:
     """The paper pages, and with ``search`` the search index, being built: in ``jobs`` forked
     processes from ``minimum`` papers on (they start on entering the ``with`` block, and this
     process goes on meanwhile), else in this one when asked for (``rest``, ``search_files``).
-    The processes stop on leaving the block."""
+    ``sink`` (thread-safe) is given the files of each task as soon as it ends, once; what
+    ``rest`` and ``search_files`` return has been given to it. The processes stop on leaving
+    the block."""
 
     def __init__(
         self,
@@ -156,6 +159,7 @@ class Offloaded:
         jobs: int = 1,
         minimum: int = PARALLEL_MIN,
         search: bool = False,
+        sink: Callable[[dict[str, bytes]], None] | None = None,
     ) -> None:
         self.r, self.papers = r, papers
         self.parallel = (
@@ -163,9 +167,12 @@ class Offloaded:
         )
         self.jobs = jobs
         self.search = search
+        self.sink = sink
         self.pool: ProcessPoolExecutor | None = None
         self.pending: list[Future[dict[str, bytes]]] | None = None
         self.index: Future[dict[str, bytes]] | None = None
+        self._given: dict[Future, threading.Event] = {}
+        self._failed: BaseException | None = None
 
     def __enter__(self) -> Offloaded:
         if self.parallel:
@@ -175,33 +182,56 @@ class Offloaded:
             self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
             # The index first: it is the longest task, and the page chunks fill the other workers.
             if self.search:
-                self.index = self.pool.submit(_search_task)
+                self.index = self._forwarded(self.pool.submit(_search_task))
             self.pending = [
-                self.pool.submit(_render_chunk, bounds) for bounds in _chunks(len(self.papers), self.jobs * 4)
+                self._forwarded(self.pool.submit(_render_chunk, bounds))
+                for bounds in _chunks(len(self.papers), self.jobs * 4)
             ]
         return self
 
     def search_files(self) -> dict[str, bytes]:
         """The search index's files (``search.search_files``), waiting for them."""
         if self.index is None:
-            return search_files(self.papers)
-        return self.index.result()
-
-    def ready(self) -> dict[str, bytes]:
-        """The pages of the chunks done since the last call (in chunk order; none when they
-        are rendered in this process, which happens in ``rest``)."""
-        return self._take(wait=False)
+            return self._give(search_files(self.papers))
+        return self._result(self.index)
 
     def rest(self) -> dict[str, bytes]:
-        """Every page not given by ``ready`` yet, waiting for them."""
+        """Every paper page, waiting for them."""
         if self.pending is None:
-            return _render_papers(self.r, self.papers)
-        return self._take(wait=True)
-
-    def _take(self, wait: bool) -> dict[str, bytes]:
+            return self._give(_render_papers(self.r, self.papers))
         files: dict[str, bytes] = {}
-        while self.pending and (wait or self.pending[0].done()):
-            files.update(self.pending.pop(0).result())
+        for future in self.pending:
+            files.update(self._result(future))
+        return files
+
+    def _forwarded(self, future: Future[dict[str, bytes]]) -> Future[dict[str, bytes]]:
+        if self.sink is not None:
+            self._given[future] = threading.Event()
+            future.add_done_callback(self._forward)
+        return future
+
+    def _forward(self, future: Future[dict[str, bytes]]) -> None:
+        # In the pool's thread, as the task ends. A task that failed raises in ``_result``.
+        try:
+            if self.sink is not None and not future.cancelled() and future.exception() is None:
+                self.sink(future.result())
+        except BaseException as exc:  # raised in the caller's thread by ``_result``
+            self._failed = self._failed or exc
+        finally:
+            self._given[future].set()
+
+    def _result(self, future: Future[dict[str, bytes]]) -> dict[str, bytes]:
+        files = future.result()
+        # The callback may still be running after ``result`` returns: wait until it gave them.
+        if future in self._given:
+            self._given[future].wait()
+        if self._failed is not None:
+            raise self._failed
+        return files
+
+    def _give(self, files: dict[str, bytes]) -> dict[str, bytes]:
+        if self.sink is not None and files:
+            self.sink(files)
         return files
 
     def __exit__(self, *exc: object) -> None:

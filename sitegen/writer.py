@@ -241,7 +241,8 @@ class SiteWriter:
         self._queue: queue.SimpleQueue | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
-        self._committed = False
+        self._cancelled = False
+        self._mutex = threading.Lock()  # ``add`` may be called from several threads
 
     def __enter__(self) -> SiteWriter:
         out = self.out
@@ -277,7 +278,8 @@ class SiteWriter:
         if self._queue is not None:
             self._queue.put(checked)
         else:
-            self._write(checked)
+            with self._mutex:
+                self._write(checked)
 
     def commit(self) -> Record:
         """Finish writing, swap the new site in, and return what was written (see ``Record``)."""
@@ -297,10 +299,12 @@ class SiteWriter:
             os.replace(tmp, out)
             shutil.rmtree(old, ignore_errors=True)
         self.tmp = None
-        self._committed = True
         return self.record
 
     def __exit__(self, *exc: object) -> None:
+        # Not committed (an error, an interrupt, a build not accepted): what is still queued
+        # is dropped, not written into a folder about to be removed.
+        self._cancelled = self.tmp is not None
         try:
             self._stop()
             if self.tmp is not None:
@@ -319,7 +323,7 @@ class SiteWriter:
             batch = self._queue.get()
             if batch is None:
                 return
-            if self._error is None:
+            if self._error is None and not self._cancelled:
                 try:
                     self._write(batch)
                 except BaseException as exc:  # raised in the caller's thread by _raise

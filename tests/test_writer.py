@@ -100,3 +100,30 @@ def test_strict_cli_build_with_a_warning_leaves_the_previous_site(tmp_path, caps
     assert "nothing written" in capsys.readouterr().err
     assert _tree(out) == {"index.html": b"previous"}
     assert _leftovers(out) == []
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_offloaded_work_gives_each_file_to_the_sink_once(jobs):
+    import threading
+
+    from sitegen.build import gather
+    from sitegen.output import Offloaded
+    from sitegen.render import Renderer
+    from sitegen.search import search_files
+
+    config, site = gather(CONTENT, Diagnostics())
+    given: list[str] = []
+    lock = threading.Lock()
+
+    def sink(files: dict[str, bytes]) -> None:
+        with lock:
+            given.extend(files)
+
+    r = Renderer(config, site, [])
+    with Offloaded(r, site.papers, jobs, minimum=1, search=True, sink=sink) as work:
+        index = work.search_files()
+        pages = work.rest()
+        assert sorted(given) == sorted([*index, *pages])  # all given by the time they are returned
+    assert index == search_files(site.papers)
+    assert sorted(pages) == sorted(p.url + "index.html" for p in site.papers)
+    assert len(given) == len(set(given))
