@@ -139,11 +139,11 @@ def _build_with(args: argparse.Namespace, cache: BuildCache | None, start: float
         reset_themes=args.reset_themes,
         accept=publishable,
     )
-    if diags.errors:
-        print(f"Error: {_count(len(diags.errors), 'error')}; nothing written", file=sys.stderr)
-        return 1
-    if args.strict and len(diags):
-        print(f"Error: {len(diags)} warning(s) with --strict; nothing written", file=sys.stderr)
+    if not result.written:
+        if diags.errors:
+            print(f"Error: {_count(len(diags.errors), 'error')}; nothing written", file=sys.stderr)
+        else:
+            print(f"Error: {len(diags)} warning(s) with --strict; nothing written", file=sys.stderr)
         return 1
     print(result.summary(args.out, time.perf_counter() - start))
     return 0

@@ -261,10 +261,6 @@ class SiteWriter:
                 shutil.rmtree(leftover, ignore_errors=True)
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
             self._old_site = out if out.is_dir() and self.previous else None
-            if self.background:
-                self._queue = queue.SimpleQueue()
-                self._thread = threading.Thread(target=self._drain, name="sitegen-writer", daemon=True)
-                self._thread.start()
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -275,11 +271,18 @@ class SiteWriter:
         replaces the file written for it."""
         checked = [(name, safe_relpath(name), files[name]) for name in sorted(files)]
         self._raise()
-        if self._queue is not None:
-            self._queue.put(checked)
-        else:
-            with self._mutex:
+        with self._mutex:
+            if not self.background:
                 self._write(checked)
+                return
+            if self._thread is None:
+                # Started with the first files, not before: a build forks its workers before it
+                # gives any, and no process should fork while another of its threads writes.
+                self._queue = queue.SimpleQueue()
+                self._thread = threading.Thread(target=self._drain, name="sitegen-writer", daemon=True)
+                self._thread.start()
+            assert self._queue is not None
+            self._queue.put(checked)
 
     def commit(self) -> Record:
         """Finish writing, swap the new site in, and return what was written (see ``Record``)."""
