@@ -53,7 +53,7 @@ class ThemeModel:
         Up to this many documents, every step sees all of them. Past it, the theme count is
         chosen on a sample of ``sweep_size`` documents (and scaled by ``sqrt(n / sweep_size)``),
         and the documents are first split into areas, each clustered on its own (see
-        ``areas.py``); the topics that split them are learned on a sample of this size.
+        ``areas.py``); the centroids that split them are found on a sample of this size.
     sweep_size : int
         Past ``max_full``: the size of the sample the theme count is chosen on.
     themes_per_area : int
@@ -263,10 +263,11 @@ class ThemeModel:
             k = self.n_themes
         else:
             sample = areas.sample_of(np.arange(n), self.hash_rank_, self.sweep_size)
-            # Only the count is wanted here (the areas are clustered afresh), so no refinement, and
-            # no more iterations than an area's first factorization gets.
+            # Only the count is wanted here (the areas are clustered afresh), so no refinement, no
+            # more iterations than an area's first factorization gets, and only the terms of two
+            # sampled papers or more (as in an area: a term of one paper brings none together).
             sample_k, _ = self._sweep(
-                areas.used_columns(x[sample]), self.embedding_[sample], max_iter=self.area_iter
+                areas.used_columns(x[sample], min_rows=2), self.embedding_[sample], max_iter=self.area_iter
             )
             k = round(sample_k * math.sqrt(n / len(sample)))
         self.chosen_k_ = k

@@ -57,6 +57,15 @@ GENERIC_WORDS = frozenset(
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS | GENERIC_WORDS)
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+
+
+def _without_urls(text: str) -> str:
+    """``text`` with its URLs blanked. Most texts have none: a search for the two prefixes in
+    the lower-cased text tells, ten times faster than the pattern tried at every position."""
+    lower = text.lower()
+    return _URL.sub(" ", text) if "http" in lower or "www." in lower else text
+
+
 # A run of letters and digits, possibly hyphenated ("fine-tuning", "text-to-image"). It must hold
 # a letter ("3D" yes, "2025" no); that is checked after the match, since a look-ahead for it
 # re-scans every long run of digits, "-" or "_" from each of its positions (quadratic time).
@@ -90,7 +99,7 @@ def words(text: str) -> list[list[tuple[str, str]]]:
     The normalized word is lower-case, singular and without hyphens, so that "Pre-training",
     "pretraining" and "pre-trainings" are one term."""
     clauses = []
-    for clause in _CLAUSE.split(_URL.sub(" ", text)):
+    for clause in _CLAUSE.split(_without_urls(text)):
         kept = [pair for token in _TOKEN.findall(clause) for pair in _token_words(token)]
         if kept:
             clauses.append(kept)
@@ -191,7 +200,7 @@ def analyze_texts(texts: Sequence[str]) -> Analysis:
     pieces: list[str] = []
     lengths = []
     for text in texts:
-        found = _PIECE.findall(_URL.sub(" ", text))
+        found = _PIECE.findall(_without_urls(text))
         pieces.extend(found)
         pieces.append("")  # a document ends a clause
         lengths.append(len(found) + 1)
