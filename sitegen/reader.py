@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .errors import Diagnostics
 from .models import Dump, Organization, PaperEntry
-from .text import clean_line, org_slug, strip_controls
+from .text import clean_line, has_controls, org_slug
 
 MONTHS = {
     name: number
@@ -230,7 +230,7 @@ def _items(text: str, path: str, diags: Diagnostics) -> list[Item]:
         if len(raw) > MAX_LINE:
             diags.warn(path, number, f"line is {len(raw):,} characters long; skipped")
             continue
-        if strip_controls(raw) != raw:
+        if has_controls(raw):
             diags.warn(path, number, "control characters removed")
         line = clean_line(raw)
         if len(line) > MAX_WORD:
@@ -242,7 +242,7 @@ def _items(text: str, path: str, diags: Diagnostics) -> list[Item]:
 
 def _cut_long_words(line: str, path: str, number: int, diags: Diagnostics) -> str:
     words = line.split(" ")
-    longest = max(len(word) for word in words)
+    longest = max(map(len, words))
     if longest <= MAX_WORD:
         return line
     diags.warn(path, number, f"a word of {longest:,} characters; words cut to {MAX_WORD} characters")

@@ -42,22 +42,39 @@ def default_jobs() -> int:
 _WORK: tuple[Callable[[Any, Any], Any], Any] | None = None
 
 
-def forked_map(fn: Callable[[Any, T], R], shared: Any, tasks: Iterable[T], jobs: int) -> list[R]:
+def forked_map(
+    fn: Callable[[Any, T], R],
+    shared: Any,
+    tasks: Iterable[T],
+    jobs: int,
+    cost: Callable[[T], float] | None = None,
+) -> list[R]:
     """``[fn(shared, task) for task in tasks]``, in up to ``jobs`` forked processes when there
     are several tasks. ``shared`` (a model, the gathered site) reaches the workers by the fork,
     never pickled; only the tasks and the results are. Results come in task order, so the output
-    is the same with any number of processes. One process where fork is not available."""
+    is the same with any number of processes. One process where fork is not available.
+
+    ``cost`` (a task's expected cost, any unit): the costliest tasks start first, so that the
+    last task to end is a short one (the processes end together) rather than a long one started
+    last."""
     tasks = list(tasks)
     if jobs <= 1 or len(tasks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [fn(shared, task) for task in tasks]
+    order = list(range(len(tasks)))
+    if cost is not None:
+        order.sort(key=lambda i: -cost(tasks[i]))
     global _WORK
     _WORK = (fn, shared)
     try:
         workers = min(jobs, len(tasks))
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_call, tasks))
+            done = list(pool.map(_call, [tasks[i] for i in order]))
     finally:
         _WORK = None
+    results: list[Any] = [None] * len(tasks)
+    for i, result in zip(order, done, strict=True):
+        results[i] = result
+    return results
 
 
 def _call(task: Any) -> Any:

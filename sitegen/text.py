@@ -13,19 +13,44 @@ _URL = re.compile(r"https?://[^\s<>\"'`{}|\\^]+", re.IGNORECASE)
 _CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "sourceforge.net")
 
 
+def _plain(text: str) -> bool:
+    """Printable ASCII: no control character and no space but the plain one (most lines of a
+    dump; the checks below skip their regular expressions for it)."""
+    return text.isascii() and text.isprintable()
+
+
+def has_controls(text: str) -> bool:
+    """Whether ``strip_controls`` would remove anything."""
+    return not _plain(text) and _CONTROL.search(text) is not None
+
+
 def strip_controls(text: str) -> str:
     """Remove control characters (XML forbids most of them; none is meaningful in a dump)."""
-    return _CONTROL.sub("", text)
+    return text if _plain(text) else _CONTROL.sub("", text)
 
 
 def clean_line(text: str) -> str:
     """Collapse every kind of space (non-breaking included) and trim."""
+    if _plain(text) and "  " not in text:
+        return text.strip()
     return _SPACES.sub(" ", strip_controls(text)).strip()
 
 
 #: Punctuation that carries meaning in a title (C# is not C, 100% is not 100); every other
 #: punctuation mark (category P*) is noise. Symbols (S*: +, ∞, emoji...) always carry meaning.
 _MEANINGFUL_PUNCTUATION = frozenset("#%&@*†‡§")
+# ``title_key`` of an ASCII title in one pass: its words, and its symbols and meaningful marks.
+_ASCII_KEY = re.compile(
+    "[a-z0-9]+|["
+    + re.escape(
+        "".join(
+            c
+            for c in map(chr, range(128))
+            if unicodedata.category(c)[0] == "S" or c in _MEANINGFUL_PUNCTUATION
+        )
+    )
+    + "]"
+)
 
 
 def title_key(title: str) -> str:
@@ -34,6 +59,13 @@ def title_key(title: str) -> str:
 
     Words of letters and digits, and each meaningful symbol as a word of its own, joined by
     spaces. Compatibility forms fold (ﬁ is fi, full-width Ａ is A), except super- and subscripts."""
+    if title.isascii():  # nothing to fold or decompose: the same words, found ten times faster
+        return " ".join(_ASCII_KEY.findall(title.lower())) or " ".join(title.split())
+    return _title_key(title)
+
+
+def _title_key(title: str) -> str:
+    """``title_key``, character by character (any title)."""
     words: list[str] = []
     word: list[str] = []
     for char in title.casefold():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import random
 import socket
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import pytest
 import yaml
 from linkcheck import broken_links
 
+from sitegen import text as text_module
 from sitegen.build import build
 from sitegen.cache import BuildCache
 from sitegen.errors import Diagnostics, SitegenError
@@ -511,6 +513,20 @@ def test_titles_that_differ_by_a_meaningful_symbol_are_two_papers(tmp_path, a, b
 @pytest.mark.parametrize(("a", "b"), SAME_TITLES)
 def test_noise_still_merges_across_dumps(a, b):
     assert title_key(a) == title_key(b)
+
+
+def test_the_ascii_fast_paths_give_what_the_general_code_gives():
+    # title_key, clean_line and the control check skip their general code for plain ASCII.
+    rng = random.Random(7)
+    alphabet = [chr(i) for i in range(128)]
+    for n in range(20_000):
+        pool = alphabet if n % 2 else "aZ09 -+#.,:C%&@*$<>^|~`'()  "
+        t = "".join(rng.choice(pool) for _ in range(rng.randint(0, 24)))
+        assert text_module.title_key(t) == text_module._title_key(t), repr(t)
+        assert text_module.has_controls(t) == (text_module._CONTROL.sub("", t) != t), repr(t)
+        assert (
+            text_module.clean_line(t) == text_module._SPACES.sub(" ", text_module._CONTROL.sub("", t)).strip()
+        )
 
 
 def test_two_titles_of_one_dump_are_never_merged_silently(tmp_path):

@@ -6,6 +6,7 @@ corpus just past them); nothing here is timed but the hostile-input bound."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
@@ -24,6 +25,7 @@ from sitegen.errors import Diagnostics
 from sitegen.output import paper_pages
 from sitegen.render import PAGE_SIZE, Renderer, paginate
 from sitegen.sitemap import sitemap_files
+from sitegen.stages import forked_map
 from sitegen.themes import ThemeModel, analyze, document
 from sitegen.themes.related import nearest
 from sitegen.themes.terms import analyze_all
@@ -264,3 +266,17 @@ def test_paper_pages_in_processes_are_each_papers_own_page():
     assert sorted(files) == sorted(p.url + "index.html" for p in site.papers[:5])
     for paper in site.papers[:5]:
         assert paper.title.encode() in files[paper.url + "index.html"] or "&" in paper.title
+
+
+def _square_with_pid(offset, task):
+    return task * task + offset, os.getpid()
+
+
+def test_forked_map_starts_the_costliest_tasks_first_and_returns_results_in_task_order():
+    tasks = [3, 9, 1, 7, 5]
+    out = forked_map(_square_with_pid, 10, tasks, jobs=2, cost=float)
+    assert [r for r, _ in out] == [t * t + 10 for t in tasks]
+    assert all(pid != os.getpid() for _, pid in out)  # in the forked processes
+    assert forked_map(_square_with_pid, 10, tasks, jobs=1, cost=float) == [
+        (t * t + 10, os.getpid()) for t in tasks
+    ]

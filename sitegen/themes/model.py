@@ -317,7 +317,10 @@ class ThemeModel:
         n = x.shape[0]
         best_k, best_labels, best_score = 1, np.zeros(n, dtype=int), -2.0
         # The candidates are independent: in ``n_jobs`` processes (the same result with any).
-        tried = forked_map(_candidate, (self, x, embedding, max_iter), self._candidate_counts(n), self.n_jobs)
+        # The larger counts first: a factorization's cost grows with its count.
+        tried = forked_map(
+            _candidate, (self, x, embedding, max_iter), self._candidate_counts(n), self.n_jobs, cost=float
+        )
         for k, labels, score in tried:
             if score is None:
                 continue
