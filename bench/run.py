@@ -186,33 +186,40 @@ class ProcessFigures:
     maxrss: int
     """Peak resident set size, bytes (``ru_maxrss``: the largest single process of the tree)."""
     tree_rss: int
-    """Peak resident memory of the child and all its descendants together, bytes (sampled)."""
+    """Peak resident memory of the child and all its descendants together, bytes (sampled). A
+    page the forked workers share with the parent counts once per process."""
+    tree_pss: int
+    """Peak proportional set size of the tree, bytes (sampled): a page shared by k processes
+    counts 1/k in each, so this is the memory the tree really takes (Linux 4.14+; else 0)."""
     returncode: int
     stdout: str
     stderr: str
 
 
 class _TreeSampler(threading.Thread):
-    """Samples the resident memory of a process and its descendants from /proc (Linux; else 0)."""
+    """Samples the resident memory (RSS and PSS) of a process and its descendants from /proc
+    (Linux; else 0)."""
 
     def __init__(self, pid: int, interval: float = 0.25) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.interval = interval
         self.peak = 0
+        self.peak_pss = 0
         self.stop = threading.Event()
         self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
     def run(self) -> None:
         while not self.stop.wait(self.interval):
-            self.peak = max(self.peak, self._tree_rss())
+            rss, pss = self._tree_memory()
+            self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
 
-    def _tree_rss(self) -> int:
+    def _tree_memory(self) -> tuple[int, int]:
         children: dict[int, list[int]] = {}
         try:
             entries = os.listdir("/proc")
         except OSError:
-            return 0
+            return 0, 0
         for name in entries:
             if not name.isdigit():
                 continue
@@ -224,7 +231,7 @@ class _TreeSampler(threading.Thread):
             # The command name may hold spaces and parentheses: the fields start after the last ')'.
             fields = stat[stat.rfind(b")") + 2 :].split()
             children.setdefault(int(fields[1]), []).append(int(name))
-        total = 0
+        total = pss = 0
         todo = [self.pid]
         while todo:
             pid = todo.pop()
@@ -232,9 +239,14 @@ class _TreeSampler(threading.Thread):
             try:
                 with open(f"/proc/{pid}/statm", "rb") as f:
                     total += int(f.read().split()[1]) * self.page
+                with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+                    for line in f:
+                        if line.startswith(b"Pss:"):
+                            pss += int(line.split()[1]) * 1024  # kB
+                            break
             except (OSError, IndexError, ValueError):
                 pass
-        return total
+        return total, pss
 
 
 def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> ProcessFigures:
@@ -261,6 +273,7 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Pro
             wall=wall,
             maxrss=usage.ru_maxrss * 1024,  # KiB on Linux
             tree_rss=max(sampler.peak, usage.ru_maxrss * 1024),
+            tree_pss=sampler.peak_pss,
             returncode=proc.returncode,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
@@ -297,6 +310,7 @@ def run_sitegen(content: Path, out: Path) -> dict:
         "wall": proc.wall,
         "maxrss": proc.maxrss,
         "tree_rss": proc.tree_rss,
+        "tree_pss": proc.tree_pss,
         "files": files,
         "bytes": size,
         "papers": report["papers"],
@@ -319,6 +333,7 @@ def run_pelican(python: Path, sources: Path) -> dict:
         "wall": proc.wall,
         "maxrss": proc.maxrss,
         "tree_rss": proc.tree_rss,
+        "tree_pss": proc.tree_pss,
         "files": files,
         "bytes": size,
     }
@@ -405,6 +420,7 @@ def size_table(result: SizeResult, repeat: int) -> str:
         f"| wall (whole process) | {_s(s['wall'])} | {_s(p and p['wall'])} |",
         f"| peak memory (ru_maxrss) | {_mib(s['maxrss'])} | {_mib(p and p['maxrss'])} |",
         f"| peak memory, process tree (sampled) | {_mib(s['tree_rss'])} | {_mib(p and p['tree_rss'])} |",
+        f"| peak memory, process tree (PSS, sampled) | {_mib(s['tree_pss'])} | {_mib(p and p['tree_pss'])} |",
         f"| output files | {_n(s['files'])} | {_n(p and p['files'])} |",
         f"| output size | {_mib(s['bytes'])} | {_mib(p and p['bytes'])} |",
         f"| warnings | {s['warnings']:.0f} | |",
@@ -428,6 +444,7 @@ def scaling(results: list[SizeResult]) -> list[dict]:
             "ratio": r.ratio,
             "maxrss": s["maxrss"],
             "tree_rss": s["tree_rss"],
+            "tree_pss": s["tree_pss"],
             "exponent_wall": None,
             "exponent_stages": None,
             "exponent_pelican": None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import threading
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from .models import Paper, Site
 from .render import Renderer, builtin_templates, dump_json, paginate, paper_record
 from .search import search_files
 from .sitemap import robots_txt, sitemap_files
-from .stages import Stages
+from .stages import Stages, frozen_heap
 from .themes import themes_in, themes_record
 
 
@@ -173,12 +174,15 @@ class Offloaded:
         self.index: Future[dict[str, bytes]] | None = None
         self._given: dict[Future, threading.Event] = {}
         self._failed: BaseException | None = None
+        self._frozen: contextlib.AbstractContextManager | None = None
 
     def __enter__(self) -> Offloaded:
         if self.parallel:
             global _WORK
             _WORK = (self.r, self.papers)
             # The workers fork now, with the site as it is: nothing changes it after gathering.
+            self._frozen = frozen_heap()
+            self._frozen.__enter__()
             self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
             # The index first: it is the longest task, and the page chunks fill the other workers.
             if self.search:
@@ -239,6 +243,9 @@ class Offloaded:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
+        if self._frozen is not None:
+            self._frozen.__exit__(None, None, None)
+            self._frozen = None
         _WORK = None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -38,6 +39,22 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """For the time forked workers run: this process's objects are out of reach of the garbage
+    collector (``gc.freeze``), as Python's documentation advises before a fork without exec. A
+    worker's collection would otherwise write to every object it scans, each write copying a
+    page of memory the worker shared with this process. (A small part of what the workers copy:
+    at 20,000 papers the process tree's peak proportional memory went from 2,145 to 2,081 MiB,
+    one run each; the rest is the pages whose objects a worker uses, their counts of references
+    written as it reads them.)"""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 #: Set in the parent just before its pool forks: what the workers of ``forked_map`` call.
 _WORK: tuple[Callable[[Any, Any], Any], Any] | None = None
 
@@ -67,7 +84,10 @@ def forked_map(
     _WORK = (fn, shared)
     try:
         workers = min(jobs, len(tasks))
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with (
+            frozen_heap(),
+            ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool,
+        ):
             done = list(pool.map(_call, [tasks[i] for i in order]))
     finally:
         _WORK = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import statistics
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -238,3 +239,15 @@ def test_run_end_to_end_on_a_tiny_corpus(tmp_path, capsys):
     assert "| wall (whole process) |" in out and "### Scaling" in out
     built = run.corpus_dir(60, 0, tmp_path) / "site"
     assert (built / "index.html").is_file()
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux /proc smaps_rollup")
+def test_the_memory_of_a_process_tree_is_sampled_as_rss_and_pss():
+    # A child holding 64 MiB: its resident memory is seen both ways, PSS never above RSS.
+    code = (
+        "import time; block = bytearray(64 << 20); block[::4096] = b'x' * len(block[::4096]); time.sleep(1.2)"
+    )
+    figures = run.measure([sys.executable, "-c", code], cwd=Path.cwd())
+    assert figures.returncode == 0
+    assert figures.tree_pss >= 60 << 20
+    assert figures.tree_pss <= figures.tree_rss
