@@ -13,7 +13,8 @@ The stage runs on every build, so it is small and deterministic:
 3. **Choose k**: the number of themes is the one whose assignment has the best cosine silhouette
    in a latent semantic (TruncatedSVD) space, over a range derived from the number of papers (a
    ``themes:`` setting overrides it). Past ``max_full`` papers the count is chosen on a sample and
-   the papers are first split into areas, each clustered alone (``areas.py``), so that the cost
+   the papers are first split into areas, each clustered alone (``areas.py``; the areas are
+   k-means cells of the latent space: there, cells of comparable size are wanted), so that the cost
    stays about linear in the number of papers. When the previous build's themes are stored alongside the
    content (``content/themes.json``), the factorization starts from them instead, so that adding
    a dump keeps existing papers where they were and theme slugs survive (see
