@@ -37,8 +37,8 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 #: Threads that write the files of a ``SiteWriter(background=True)``. Creating a folder or a file
 #: waits on the disk far more than on the CPU (on this project's 2-core VMs, 7,500 of each took
-#: 10 s in one thread and 5.5 s in four when the disk was slow), so several threads overlap
-#: their waits.
+#: 10.0-11.4 s in one thread and 5.5-6.4 s in four when the disk was slow), so several threads
+#: overlap their waits.
 WRITE_THREADS = 4
 
 
