@@ -1,9 +1,15 @@
 """Write the rendered site: into a temporary folder beside the output, then swap it in.
 
 A failed or killed build leaves the previous site as it was; a successful one leaves nothing
-stale behind (pages of removed dumps are gone). A file whose bytes are those of the previous
-site's file of the same name is a hard link to it rather than written again (the swap then
-keeps it): a rebuild that changes a few pages writes a few files.
+stale behind (pages of removed dumps are gone).
+
+A rebuild into a site this writer recorded (the build cache keeps the record) writes only what
+changed: the files whose bytes differ from the recorded ones are written into the temporary
+folder while the build renders, and once all is rendered they are moved into the site, and the
+files the new build does not have are removed from it. A file of the previous site is kept only
+if it is still the very file recorded (same size, mtime and inode: nobody touched it since); so
+the site ends up holding exactly the new build's files, as a swap would leave it, at the cost of
+the changed files only (creating thousands of folders and files costs seconds on a slow disk).
 """
 
 from __future__ import annotations
@@ -218,9 +224,12 @@ class SiteWriter:
     half-written site swapped in.
 
     ``previous``: the record ``commit`` returned for the site now in ``out`` (the build cache
-    keeps it; ``{}`` when there is none yet, None to record nothing): a file whose bytes hash as
-    recorded, and whose old copy is still the very file written then (same size, mtime and
-    inode: nobody touched it since), is hard-linked, not written.
+    keeps it; ``{}`` when there is none yet, None to record nothing). With a record, the site is
+    updated in place (see the module's docstring): a file whose bytes hash as recorded, and
+    whose copy in ``out`` is still the very file written then (same size, mtime and inode: nobody
+    touched it since), is left where it is; the others are staged in the temporary folder and
+    moved in by ``commit``, which then removes what the new site does not have. Nothing in
+    ``out`` changes before ``commit``.
 
     ``background``: files are written by ``WRITE_THREADS`` threads, so that the caller goes on
     rendering while the kernel creates folders and files (thousands of them cost seconds). A
@@ -241,7 +250,11 @@ class SiteWriter:
         self.background = background
         self.record: Record = {}
         self.tmp: Path | None = None
-        self._old_site: Path | None = None
+        self._present: dict[str, tuple[int, int, int]] | None = None
+        """Updating in place: the regular files of ``out`` (size, mtime, inode), else None."""
+        self._others: list[str] = []
+        """Updating in place: what else ``out`` holds (symlinks, special files), to remove."""
+        self._staged: set[str] = set()
         self._made: set[Path] = set()
         self._written: set[str] = set()
         self._lock: contextlib.AbstractContextManager | None = None
@@ -267,7 +280,8 @@ class SiteWriter:
             for leftover in _leftovers(out):
                 shutil.rmtree(leftover, ignore_errors=True)
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
-            self._old_site = out if out.is_dir() and self.previous else None
+            if self.previous and out.is_dir() and (out / MARKER).is_file():
+                self._present, self._others = _scan(out)
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -307,6 +321,11 @@ class SiteWriter:
         self._raise()
         assert self.tmp is not None
         out, tmp = self.out, self.tmp
+        if self._present is not None:
+            self._update(out, tmp)
+            shutil.rmtree(tmp, ignore_errors=True)
+            self.tmp = None
+            return self.record
         os.chmod(tmp, 0o755)
         if not out.exists():
             os.replace(tmp, out)
@@ -361,40 +380,83 @@ class SiteWriter:
 
     def _write(self, batch: list[tuple[str, PurePosixPath, bytes]]) -> None:
         assert self.tmp is not None
-        previous, old_site = self.previous, self._old_site
+        previous, present = self.previous, self._present
         for name, path, data in batch:
-            parts = path.parts
-            target = self.tmp.joinpath(*parts)
-            if name in self._written:
-                # Never written through: the file may be a hard link to the previous site's.
-                target.unlink()
             self._written.add(name)
+            digest = hashlib.sha256(data).hexdigest() if previous is not None else ""
+            if present is not None and name not in self._staged:
+                recorded = previous.get(name) if previous else None
+                if recorded and recorded[0] == digest and present.get(name) == tuple(recorded[1:]):
+                    self.record[name] = recorded  # unchanged: stays where it is
+                    continue
+            target = self.tmp.joinpath(*path.parts)
             if target.parent not in self._made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 self._made.add(target.parent)
-            if previous is None:  # nothing to compare with, nothing to record
-                target.write_bytes(data)
-                continue
-            digest = hashlib.sha256(data).hexdigest()
-            if old_site is None or not _link_same(
-                old_site.joinpath(*parts), target, digest, previous.get(name)
-            ):
-                target.write_bytes(data)
-            st = os.lstat(target)
-            self.record[name] = [digest, st.st_size, st.st_mtime_ns, st.st_ino]
+            target.write_bytes(data)
+            if present is not None:
+                self._staged.add(name)
+            if previous is not None:
+                st = os.lstat(target)  # a rename keeps all three
+                self.record[name] = [digest, st.st_size, st.st_mtime_ns, st.st_ino]
+
+    def _update(self, out: Path, tmp: Path) -> None:
+        """Move the staged files into ``out``, then remove what the new site does not have."""
+        assert self._present is not None
+        made: set[Path] = set()
+        for name in sorted(self._staged):
+            target = out.joinpath(*PurePosixPath(name).parts)
+            _make_folders(out, target.parent, made)
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)  # a folder where the new site has a file
+            os.replace(tmp.joinpath(*PurePosixPath(name).parts), target)
+        emptied: set[PurePosixPath] = set()
+        for name in [*self._present, *self._others]:
+            if name not in self._written:
+                # Already gone with a folder, or a folder of the new site now stands there.
+                with contextlib.suppress(FileNotFoundError, NotADirectoryError, IsADirectoryError):
+                    os.unlink(out.joinpath(*PurePosixPath(name).parts))
+                emptied.add(PurePosixPath(name).parent)
+        # Folders left empty, deepest first (each parent after its children).
+        folders = {p for f in emptied for p in [f, *f.parents] if p != PurePosixPath(".")}
+        for folder in sorted(folders, key=lambda p: (-len(p.parts), str(p))):
+            with contextlib.suppress(OSError):  # not empty: still holds files of the new site
+                os.rmdir(out.joinpath(*folder.parts))
 
 
-def _link_same(old: Path, target: Path, digest: str, recorded: list | None) -> bool:
-    """Hard-link ``old`` (a file of the previous site) as ``target`` when ``recorded`` says it
-    holds bytes of hash ``digest`` and it is still the file that was recorded. Only a plain
-    file is linked, never a symlink; any doubt writes the file."""
-    if not recorded or recorded[0] != digest:
-        return False
+def _scan(out: Path) -> tuple[dict[str, tuple[int, int, int]], list[str]]:
+    """The regular files under ``out`` (site-relative name -> size, mtime, inode), and the names
+    of everything else there but folders (symlinks, to a folder too, are never followed)."""
+    files: dict[str, tuple[int, int, int]] = {}
+    others: list[str] = []
+    stack = [""]
+    while stack:
+        prefix = stack.pop()
+        with os.scandir(out / prefix if prefix else out) as entries:
+            for entry in entries:
+                name = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(name + "/")
+                elif entry.is_file(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    files[name] = (st.st_size, st.st_mtime_ns, st.st_ino)
+                else:
+                    others.append(name)
+    return files, others
+
+
+def _make_folders(out: Path, folder: Path, made: set[Path]) -> None:
+    """Make ``folder`` (inside ``out``) a real folder: whatever is in the way of it or of one
+    of its parents (a file, a symlink) is removed first, so nothing is written through a link."""
+    if folder in made or folder == out:
+        return
+    _make_folders(out, folder.parent, made)
     try:
-        st = os.lstat(old)
-        if not stat.S_ISREG(st.st_mode) or [st.st_size, st.st_mtime_ns, st.st_ino] != recorded[1:]:
-            return False
-        os.link(old, target, follow_symlinks=False)
-    except OSError:
-        return False
-    return True
+        st = os.lstat(folder)
+    except FileNotFoundError:
+        os.mkdir(folder)
+    else:
+        if not stat.S_ISDIR(st.st_mode):
+            os.unlink(folder)
+            os.mkdir(folder)
+    made.add(folder)

@@ -52,3 +52,33 @@ def test_site_under_a_sub_path_with_styles_and_404(tmp_path, page):
         page.locator("main").get_by_role("link", name="archive").click()
         assert page.url == base + "archive/"
         assert page.js_errors == []
+
+
+def test_papers_new_since_the_newest_edition_opened_are_marked(sample_build, page):
+    """The newest edition a reader opened (the home page's or an edition's page) is where "new"
+    counts from on the next visit; opening any other page (a paper's) does not move it."""
+    _, out = sample_build
+    context = page.context
+    with serve(out) as base:
+        page.goto(base + "editions/2025-11-19/")  # first visit: nothing is marked
+        assert page.locator(".card.is-new").count() == 0
+        last_seen = "localStorage.getItem('sitegen:last-seen-edition')"
+        assert page.evaluate(last_seen) == "2025-11-19"
+        href = page.locator(".card-title a").first.get_attribute("href")
+        paper = context.new_page()  # a new tab: a new visit, straight to a paper's page
+        paper.goto(base + "editions/2025-11-19/" + href)
+        assert "/papers/" in paper.url and paper.locator("h1").count() == 1
+        assert paper.evaluate(last_seen) == "2025-11-19"
+        later = context.new_page()
+        later.goto(base)
+        newer = later.locator('.card[data-first-seen]').evaluate_all(
+            "cards => cards.filter(c => c.dataset.firstSeen > '2025-11-19').length"
+        )
+        assert newer > 0
+        assert later.locator(".card.is-new").count() == newer
+        assert later.locator(".card.is-new .new-badge").first.text_content() == "new"
+        assert later.evaluate(last_seen) == "2025-12-24"
+        again = context.new_page()  # the next visit: the latest edition has been seen
+        again.goto(base)
+        assert again.locator(".card.is-new").count() == 0
+        assert page.js_errors == []

@@ -44,18 +44,45 @@ def test_batches_make_the_same_site_as_one_write(tmp_path, background):
     assert _leftovers(out) == []
 
 
-def test_a_file_given_again_replaces_its_link_not_the_previous_site(tmp_path):
+def test_a_file_given_again_replaces_what_was_kept_and_the_site_changes_only_at_commit(tmp_path):
     out = tmp_path / "site"
-    record = write_site({"page.html": b"old"}, out, previous={})
-    # In this thread, so that the previous site can be looked at between the two writes.
+    record = write_site({"page.html": b"old", "kept.html": b"same"}, out, previous={})
+    inode = os.stat(out / "page.html").st_ino
+    # In this thread, so that the previous site can be looked at between the writes.
     with SiteWriter(out, previous=record) as writer:
-        writer.add({"page.html": b"old"})  # unchanged: hard-linked to the previous site's file
-        assert writer.tmp is not None
-        assert os.stat(writer.tmp / "page.html").st_ino == os.stat(out / "page.html").st_ino
-        writer.add({"page.html": b"new"})  # given again: must not write through the link
-        assert (out / "page.html").read_bytes() == b"old"
+        writer.add({"page.html": b"old"})  # unchanged: left where it is, nothing staged
+        assert writer.tmp is not None and not (writer.tmp / "page.html").exists()
+        writer.add({"page.html": b"new", "kept.html": b"same", "new/index.html": b"n"})
+        assert _tree(out) == {"page.html": b"old", "kept.html": b"same"}  # nothing moved yet
         writer.commit()
-    assert (out / "page.html").read_bytes() == b"new"
+    assert _tree(out) == {"page.html": b"new", "kept.html": b"same", "new/index.html": b"n"}
+    assert os.stat(out / "page.html").st_ino != inode
+    assert _leftovers(out) == []
+
+
+def test_an_update_in_place_leaves_exactly_the_new_site(tmp_path):
+    """Files and folders the new site lacks are removed, a file may become a folder and back,
+    and anything planted in the site (a symlink, an edited file) is replaced, never followed."""
+    out = tmp_path / "site"
+    first = {"a/index.html": b"a", "b": b"file b", "c/d/e.html": b"e", "same.html": b"same", "x.html": b"x"}
+    record = write_site(first, out, previous={})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "x.html").write_bytes(b"x")
+    os.unlink(out / "x.html")
+    os.symlink(elsewhere / "x.html", out / "x.html")  # same bytes, but a link: replaced
+    (out / "planted.txt").write_bytes(b"not ours")
+    second = {"a": b"a is a file now", "b/index.html": b"b is a folder", "same.html": b"same", "x.html": b"x"}
+    record = write_site(second, out, previous=record)
+    assert _tree(out) == second
+    assert not (out / "x.html").is_symlink() and (elsewhere / "x.html").read_bytes() == b"x"
+    assert not (out / "c").exists()
+    assert sorted(record) == sorted([*second, MARKER])
+    # The record holds what is there now: a third build with the same files writes nothing.
+    inodes = {name: os.stat(out / name).st_ino for name in second}
+    write_site(second, out, previous=record)
+    assert {name: os.stat(out / name).st_ino for name in second} == inodes
+    assert _leftovers(out) == []
 
 
 def test_a_failed_write_in_the_background_is_raised_and_the_old_site_stays(tmp_path):

@@ -12,10 +12,11 @@
     return el ? el.getAttribute("content") : "";
   }
 
-  /** Mark the cards first seen in an edition newer than the newest one of the reader's last visit.
+  /** Mark the cards first seen in an edition newer than the newest one the reader had opened
+   * (the home page or an edition's page: they carry the edition's date) before this visit.
    * The baseline is fixed for the whole visit (sessionStorage), so reloading keeps the markers. */
   function markNew() {
-    var latest = meta("sitegen-latest");
+    var latest = meta("sitegen-edition");
     var baseline;
     try {
       baseline = sessionStorage.getItem(BASELINE);
