@@ -8,7 +8,9 @@ into its newest dump and the others. Then, in a scratch folder:
 1. **previous**: ``sitegen build`` of every dump but the newest, with a cache (themes chosen
    afresh): the state a site is in before the maintainer commits one more dump;
 2. **warm**: the newest dump added, ``sitegen build`` again with that cache and that output
-   folder (each repeat starts from a copy of the cache and output of step 1);
+   folder (each repeat builds step 1 again into the same folder, from a copy of the first
+   repeat's cache: the cache records the site's files by inode, so a copied site would not be
+   the one recorded);
 3. **cold**: the same dumps built from scratch (``--no-cache``, a new output folder), given the
    same themes seed as the warm build: the carried ``themes.json`` of step 1, as
    ``content/themes.json``. The carried themes are an input like the dumps: "the same content"
@@ -52,8 +54,9 @@ code = cli.main(sys.argv[1:])
 stages = {"import": imported, **(results[-1].stages.seconds if results else {})}
 own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-print(json.dumps({"code": code, "stages": stages, "cpu": cpu, "wall_inside": time.perf_counter() - start}),
-      file=sys.stderr)
+reused = [len(results[-1].reused), results[-1].reusable] if results else [0, 0]
+print(json.dumps({"code": code, "stages": stages, "cpu": cpu, "wall_inside": time.perf_counter() - start,
+                  "reused": reused}), file=sys.stderr)
 sys.exit(code)
 """
 
@@ -88,27 +91,32 @@ def run_size(papers: int, seed: int, repeat: int, scratch: Path, corpora: Path =
     newest = dumps[-1]
     work = scratch / f"n{papers}"
     shutil.rmtree(work, ignore_errors=True)
-    before = work / "content"
+    before = work / "prev_content"
     (before / "dumps").mkdir(parents=True)
     shutil.copy2(content / "site.yaml", before / "site.yaml")
     for path in dumps[:-1]:
         shutil.copy2(path, before / "dumps" / path.name)
-    _progress(f"{papers:,} papers: previous build ({len(dumps) - 1} dumps)")
-    previous = _sitegen(
-        ["build", "--content", "content", "--out", "prev_site", "--cache", "prev_cache"], work
-    )
-    seed_file = work / "prev_cache" / "themes.json"
-    # The cold build's content: every dump, and the themes the warm build is seeded with.
-    after = work / "cold_content"
+    after = work / "content"
     shutil.copytree(before, after)
     shutil.copy2(newest, after / "dumps" / newest.name)
-    shutil.copy2(seed_file, after / "themes.json")
-    shutil.copy2(newest, before / "dumps" / newest.name)
     warm_runs, cold_runs, diffs = [], [], []
+    previous: dict = {}
     for n in range(repeat):
+        # The site as the maintainer has it before the new dump: built into the very folder the
+        # warm build updates (the cache records its files by inode, so a copy would not do).
+        # From the second repeat on, the cache starts as the first previous build left it.
         for name in ("site", "cache"):
             shutil.rmtree(work / name, ignore_errors=True)
-            shutil.copytree(work / f"prev_{name}", work / name, symlinks=True)
+        if n:
+            shutil.copytree(work / "prev_cache", work / "cache", symlinks=True)
+        _progress(f"{papers:,} papers: previous build {n + 1}/{repeat} ({len(dumps) - 1} dumps)")
+        previous = _sitegen(["build", "--content", "prev_content", "--out", "site", "--cache", "cache"], work)
+        if not n:
+            shutil.copytree(work / "cache", work / "prev_cache", symlinks=True)
+            # The cold build's content: every dump, and the themes the warm build is seeded with.
+            cold = work / "cold_content"
+            shutil.copytree(after, cold)
+            shutil.copy2(work / "cache" / "themes.json", cold / "themes.json")
         _progress(f"{papers:,} papers: warm build {n + 1}/{repeat}")
         warm_runs.append(
             _sitegen(["build", "--content", "content", "--out", "site", "--cache", "cache"], work)
@@ -155,8 +163,12 @@ def report(result: dict) -> str:
         )
     wall = _median(warm, "wall") / _median(cold, "wall")
     cpu = _median(warm, "cpu") / _median(cold, "cpu")
+    reused = statistics.median(r["reused"][0] for r in warm)
+    keyed = statistics.median(r["reused"][1] for r in warm)
     lines += [
         "",
+        f"pages read back from the previous site (not rendered) in the warm build: {reused:,.0f} "
+        f"of the {keyed:,.0f} paper and listing pages",
         f"warm / cold: wall {wall:.0%}, CPU {cpu:.0%}; "
         f"diff -r of the two outputs: {'empty' if result['diff_empty'] else 'NOT EMPTY'}",
     ]

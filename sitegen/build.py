@@ -15,6 +15,7 @@ from .errors import Diagnostics, SitegenError, display_path
 from .models import Dump, Site
 from .output import render_site
 from .pages import read_pages
+from .reuse import PageReuse, read_keys, uses_own_templates
 from .safe import inside
 from .stages import Stages, default_jobs
 from .themes.terms import reusing
@@ -31,6 +32,10 @@ class BuildResult:
     stages: Stages = field(default_factory=Stages)
     #: Whether the build was published in its output folder.
     written: bool = False
+    #: Pages read back from the previous site rather than rendered (``reuse.py``), and how
+    #: many pages had a page key (could have been).
+    reused: list[str] = field(default_factory=list)
+    reusable: int = 0
 
     def summary(self, out: Path | None, seconds: float | None = None) -> str:
         s = self.site
@@ -284,11 +289,14 @@ def build(
         result = BuildResult(config, site, files, diags, 0.0, stages)
     else:
         with site_writer(out, [content, *template_dirs], cache) as writer:
-            files = render_site(config, site, template_dirs, stages, jobs, sink=writer.add)
+            reuse = page_reuse(cache, writer, template_dirs)
+            files = render_site(config, site, template_dirs, stages, jobs, sink=writer.add, reuse=reuse)
             result = BuildResult(config, site, files, diags, 0.0, stages)
+            if reuse is not None:
+                result.reused, result.reusable = sorted(reuse.read_back), len(reuse.keys_now)
             if accept is None or accept(result):
                 with stages("write"):
-                    finish(result, writer, cache)
+                    finish(result, writer, cache, reuse)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -302,13 +310,26 @@ def site_writer(out: Path, protect: list[Path], cache: BuildCache | None = None)
     return SiteWriter(out, protect, previous=previous, background=True)
 
 
-def finish(result: BuildResult, writer: SiteWriter, cache: BuildCache | None = None) -> None:
+def page_reuse(cache: BuildCache | None, writer: SiteWriter, template_dirs: list[Path]) -> PageReuse | None:
+    """What the paper pages of the site in the writer's folder were rendered from (``reuse.py``),
+    with the cache and the built-in templates only; None otherwise (every page is rendered)."""
+    if cache is None or not cache.enabled or uses_own_templates(template_dirs):
+        return None
+    keys = read_keys(cache.get_json("pages", _site_key(cache, writer.out))) if writer.present else {}
+    return PageReuse(writer.out, writer.previous or {}, writer.present or {}, keys, cache.salt)
+
+
+def finish(
+    result: BuildResult, writer: SiteWriter, cache: BuildCache | None = None, reuse: PageReuse | None = None
+) -> None:
     """Swap the written site in, then carry its themes to the next build (``cache``): only a
-    site that was written seeds the next one."""
+    site that was written seeds the next one; and what its paper pages were rendered from."""
     record = writer.commit()
     result.written = True
     if cache is not None:
         cache.put_json("site", _site_key(cache, writer.out), record)
+        if reuse is not None:
+            cache.put_json("pages", _site_key(cache, writer.out), reuse.keys_now)
         cache.write_state(result.files["data/themes.json"], cache.content_seed)
 
 

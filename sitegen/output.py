@@ -8,11 +8,13 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from .config import SiteConfig
 from .feeds import render_feeds
 from .models import Paper, Site
 from .render import Renderer, builtin_templates, dump_json, paginate, paper_record
+from .reuse import PageReuse, theme_view
 from .search import search_files
 from .sitemap import robots_txt, sitemap_files
 from .stages import Stages, frozen_heap
@@ -39,17 +41,22 @@ def render_site(
     stages: Stages | None = None,
     jobs: int = 1,
     sink: Callable[[dict[str, bytes]], None] | None = None,
+    reuse: PageReuse | None = None,
 ) -> dict[str, bytes]:
     """Every file of the site, by site-relative path. ``jobs``: processes that render paper pages;
     ``sink``: given each batch of files as soon as it is rendered (a ``SiteWriter`` writes them
     while the rest is rendered); it must be thread-safe (batches rendered in other processes
-    are given from a thread of this one).
+    are given from a thread of this one); ``reuse``: the previous build's paper pages, read back
+    where they were rendered from the same data (``reuse.keys_now`` gets this build's keys).
 
     In a large site, forked processes build the search index and render the paper pages (most
     of the pages) while this one renders the other pages and the feeds (the site is read only
     by then)."""
     stages = stages if stages is not None else Stages()
     r = Renderer(config, site, template_dirs)
+    if reuse is not None:
+        reuse.prepare(config, site)
+        r.reuse = reuse
     files: dict[str, bytes] = {}
 
     def emit(part: dict[str, bytes]) -> None:
@@ -98,23 +105,39 @@ def _pages(config: SiteConfig, site: Site, template_dirs: list[Path], r: Rendere
         )
     page("themes/", "themes.html", themes=site.themes, title="Themes")
 
-    def listing(url: str, template: str, items: list, title: str, **context) -> None:
-        # A long listing is split into numbered pages; page 1 keeps the listing's URL.
+    reuse = r.reuse
+
+    def listing(url: str, template: str, items: list, title: str, what: list, **context) -> None:
+        # A long listing is split into numbered pages; page 1 keeps the listing's URL. A page
+        # rendered from the same data by the previous build is read back (``reuse.py``).
         for pagination in paginate(url, items):
             suffix = f" (page {pagination.number} of {pagination.count})" if pagination.number > 1 else ""
+            name = pagination.url + "index.html"
+            if reuse is not None:
+                key = reuse.keys_now[name] = reuse.listing_key(
+                    name, template, title + suffix, what, pagination
+                )
+                data = reuse.previous(name, key)
+                if data is not None:
+                    files[name] = data
+                    reuse.read_back.append(name)
+                    continue
             page(pagination.url, template, pagination=pagination, title=title + suffix, **context)
 
     for theme in site.themes:
-        listing(theme.url, "theme.html", theme.papers, theme.label, theme=theme)
+        listing(theme.url, "theme.html", theme.papers, theme.label, theme_view(theme), theme=theme)
     page("archive/", "archive.html", archive=site.archive, undated=site.undated, title="Archive")
     for year in site.archive:
         for month in year.months:
-            listing(month.url, "month.html", month.papers, month.label, month=month)
+            what = [month.year, month.month, month.label, len(month.papers)]
+            listing(month.url, "month.html", month.papers, month.label, what, month=month)
     if site.undated:
         page("archive/undated/", "undated.html", papers=site.undated, title="Papers without a date")
     page("orgs/", "orgs.html", organizations=site.organizations, title="Organizations")
     for org in site.organizations:
-        listing(org.url, "org.html", org.papers, org.organization.name, group=org)
+        o = org.organization
+        what = [o.id, o.name, o.slug, len(org.papers)]
+        listing(org.url, "org.html", org.papers, o.name, what, group=org)
     for md_page in site.pages:
         page(md_page.url, "page.html", page=md_page, title=md_page.title)
     page("search/", "search.html", title="Search")
@@ -170,7 +193,7 @@ class Offloaded:
         self.search = search
         self.sink = sink
         self.pool: ProcessPoolExecutor | None = None
-        self.pending: list[Future[dict[str, bytes]]] | None = None
+        self.pending: list[Future[Rendered]] | None = None
         self.index: Future[dict[str, bytes]] | None = None
         self._given: dict[Future, threading.Event] = {}
         self._failed: BaseException | None = None
@@ -202,29 +225,39 @@ class Offloaded:
     def rest(self) -> dict[str, bytes]:
         """Every paper page, waiting for them."""
         if self.pending is None:
-            return self._give(_render_papers(self.r, self.papers))
-        files: dict[str, bytes] = {}
+            files, keys, read_back = _render_papers(self.r, self.papers)
+            self._keep(keys, read_back)
+            return self._give(files)
+        files = {}
         for future in self.pending:
-            files.update(self._result(future))
+            part, keys, read_back = self._result(future)
+            files.update(part)
+            self._keep(keys, read_back)
         return files
 
-    def _forwarded(self, future: Future[dict[str, bytes]]) -> Future[dict[str, bytes]]:
+    def _keep(self, keys: dict[str, str], read_back: list[str]) -> None:
+        if self.r.reuse is not None:
+            self.r.reuse.keys_now.update(keys)
+            self.r.reuse.read_back += read_back
+
+    def _forwarded(self, future: Future[Any]) -> Future[Any]:
         if self.sink is not None:
             self._given[future] = threading.Event()
             future.add_done_callback(self._forward)
         return future
 
-    def _forward(self, future: Future[dict[str, bytes]]) -> None:
+    def _forward(self, future: Future[Any]) -> None:
         # In the pool's thread, as the task ends. A task that failed raises in ``_result``.
         try:
             if self.sink is not None and not future.cancelled() and future.exception() is None:
-                self.sink(future.result())
+                result = future.result()
+                self.sink(result[0] if isinstance(result, tuple) else result)
         except BaseException as exc:  # raised in the caller's thread by ``_result``
             self._failed = self._failed or exc
         finally:
             self._given[future].set()
 
-    def _result(self, future: Future[dict[str, bytes]]) -> dict[str, bytes]:
+    def _result(self, future: Future[Any]) -> Any:
         files = future.result()
         # The callback may still be running after ``result`` returns: wait until it gave them.
         if future in self._given:
@@ -259,11 +292,35 @@ def _search_task() -> dict[str, bytes]:
     return search_files(_WORK[1])
 
 
-def _render_chunk(bounds: tuple[int, int]) -> dict[str, bytes]:
+def _render_chunk(bounds: tuple[int, int]) -> Rendered:
     assert _WORK is not None  # set before the pool forks
     r, papers = _WORK
     return _render_papers(r, papers[bounds[0] : bounds[1]])
 
 
-def _render_papers(r: Renderer, papers: list[Paper]) -> dict[str, bytes]:
-    return {p.url + "index.html": r.render("paper.html", p.url, paper=p, title=p.title) for p in papers}
+#: Paper pages rendered (or read back): their files, their page keys (``reuse``), the names of
+#: those read back.
+Rendered = tuple[dict[str, bytes], dict[str, str], list[str]]
+
+
+def _render_papers(r: Renderer, papers: list[Paper]) -> Rendered:
+    reuse = r.reuse
+    if reuse is None:
+        return (
+            {p.url + "index.html": r.render("paper.html", p.url, paper=p, title=p.title) for p in papers},
+            {},
+            0,
+        )
+    files: dict[str, bytes] = {}
+    keys: dict[str, str] = {}
+    read_back: list[str] = []
+    for p in papers:
+        name = p.url + "index.html"
+        keys[name] = key = reuse.key(name, p)
+        data = reuse.previous(name, key)
+        if data is None:
+            data = r.render("paper.html", p.url, paper=p, title=p.title)
+        else:
+            read_back.append(name)
+        files[name] = data
+    return files, keys, read_back

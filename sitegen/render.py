@@ -16,6 +16,7 @@ from markupsafe import Markup
 from .config import SiteConfig
 from .errors import SitegenError
 from .models import Paper, Site
+from .reuse import PageReuse
 from .text import is_code_link, snippet, split_links
 
 
@@ -56,6 +57,8 @@ class Renderer:
     def __init__(self, config: SiteConfig, site: Site, template_dirs: list[Path]) -> None:
         self.config = config
         self.site = site
+        self.reuse: PageReuse | None = None
+        """The previous build's paper pages (``reuse.py``): set by ``render_site`` when it may."""
         self.search_path = [str(d) for d in template_dirs if d.is_dir()] + [str(builtin_templates())]
         self.env = jinja2.Environment(
             # A user's template may extend the built-in one it replaces as "default/<name>".

@@ -18,6 +18,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import hashlib
+import itertools
 import os
 import queue
 import re
@@ -250,11 +251,14 @@ class SiteWriter:
         self.background = background
         self.record: Record = {}
         self.tmp: Path | None = None
-        self._present: dict[str, tuple[int, int, int]] | None = None
+        self.present: dict[str, tuple[int, int, int]] | None = None
         """Updating in place: the regular files of ``out`` (size, mtime, inode), else None."""
         self._others: list[str] = []
         """Updating in place: what else ``out`` holds (symlinks, special files), to remove."""
-        self._staged: set[str] = set()
+        self._staged: dict[str, Path] = {}
+        """Updating in place: each changed file's name -> where it waits in the temporary folder
+        (flat, numbered: no folders to make there and remove again)."""
+        self._numbers = itertools.count()
         self._made: set[Path] = set()
         self._written: set[str] = set()
         self._lock: contextlib.AbstractContextManager | None = None
@@ -281,7 +285,7 @@ class SiteWriter:
                 shutil.rmtree(leftover, ignore_errors=True)
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
             if self.previous and out.is_dir() and (out / MARKER).is_file():
-                self._present, self._others = _scan(out)
+                self.present, self._others = _scan(out)
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -321,8 +325,8 @@ class SiteWriter:
         self._raise()
         assert self.tmp is not None
         out, tmp = self.out, self.tmp
-        if self._present is not None:
-            self._update(out, tmp)
+        if self.present is not None:
+            self._update(out)
             shutil.rmtree(tmp, ignore_errors=True)
             self.tmp = None
             return self.record
@@ -380,7 +384,7 @@ class SiteWriter:
 
     def _write(self, batch: list[tuple[str, PurePosixPath, bytes]]) -> None:
         assert self.tmp is not None
-        previous, present = self.previous, self._present
+        previous, present = self.previous, self.present
         for name, path, data in batch:
             self._written.add(name)
             digest = hashlib.sha256(data).hexdigest() if previous is not None else ""
@@ -389,29 +393,31 @@ class SiteWriter:
                 if recorded and recorded[0] == digest and present.get(name) == tuple(recorded[1:]):
                     self.record[name] = recorded  # unchanged: stays where it is
                     continue
-            target = self.tmp.joinpath(*path.parts)
-            if target.parent not in self._made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self._made.add(target.parent)
-            target.write_bytes(data)
             if present is not None:
-                self._staged.add(name)
+                target = self._staged.get(name) or self.tmp / f"{next(self._numbers)}.new"
+                self._staged[name] = target
+            else:
+                target = self.tmp.joinpath(*path.parts)
+                if target.parent not in self._made:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    self._made.add(target.parent)
+            target.write_bytes(data)
             if previous is not None:
                 st = os.lstat(target)  # a rename keeps all three
                 self.record[name] = [digest, st.st_size, st.st_mtime_ns, st.st_ino]
 
-    def _update(self, out: Path, tmp: Path) -> None:
+    def _update(self, out: Path) -> None:
         """Move the staged files into ``out``, then remove what the new site does not have."""
-        assert self._present is not None
+        assert self.present is not None
         made: set[Path] = set()
-        for name in sorted(self._staged):
+        for name, staged in sorted(self._staged.items()):
             target = out.joinpath(*PurePosixPath(name).parts)
             _make_folders(out, target.parent, made)
             if target.is_dir() and not target.is_symlink():
                 shutil.rmtree(target)  # a folder where the new site has a file
-            os.replace(tmp.joinpath(*PurePosixPath(name).parts), target)
+            os.replace(staged, target)
         emptied: set[PurePosixPath] = set()
-        for name in [*self._present, *self._others]:
+        for name in [*self.present, *self._others]:
             if name not in self._written:
                 # Already gone with a folder, or a folder of the new site now stands there.
                 with contextlib.suppress(FileNotFoundError, NotADirectoryError, IsADirectoryError):

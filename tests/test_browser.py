@@ -71,7 +71,7 @@ def test_papers_new_since_the_newest_edition_opened_are_marked(sample_build, pag
         assert paper.evaluate(last_seen) == "2025-11-19"
         later = context.new_page()
         later.goto(base)
-        newer = later.locator('.card[data-first-seen]').evaluate_all(
+        newer = later.locator(".card[data-first-seen]").evaluate_all(
             "cards => cards.filter(c => c.dataset.firstSeen > '2025-11-19').length"
         )
         assert newer > 0

@@ -26,6 +26,7 @@ from sitegen import cache as cache_module
 from sitegen.build import BuildResult, build
 from sitegen.cache import BuildCache
 from sitegen.errors import Diagnostics
+from sitegen.reuse import paper_view
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -329,3 +330,51 @@ def test_unchanged_files_are_hard_links_to_the_previous_site(tmp_path, monkeypat
     inodes = {name: os.stat(tmp_path / "_site" / name).st_ino for name in second.files}
     build(Path("content"), Path("_site"), jobs=1, cache=None)
     assert all(os.stat(tmp_path / "_site" / name).st_ino != inodes[name] for name in second.files)
+
+
+def test_paper_pages_rendered_from_the_same_data_are_read_back(tmp_path, monkeypatch):
+    """A paper page whose data (``reuse.paper_view``) did not change is read back from the site,
+    not rendered; one whose abstract changed is rendered; a page altered in the site is rendered
+    again; with a template of the user's nothing is read back. The sequence test above checks the bytes against builds from scratch."""
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    (tmp_path / "templates").mkdir()
+    monkeypatch.chdir(tmp_path)
+
+    def build_cached() -> BuildResult:
+        with BuildCache(Path("cache")) as cache:
+            return build(Path("content"), Path("_site"), templates=Path("templates"), jobs=1, cache=cache)
+
+    first = build_cached()
+    assert first.reused == [] and first.reusable > len(first.site.papers)  # nothing to read back yet
+    second = build_cached()
+    assert len(second.reused) == second.reusable == first.reusable
+    dump = sorted((tmp_path / "content" / "dumps").glob("*.txt"))[0]
+    _edit_abstract(dump)
+    edited = build_cached()
+    changed = [p for p in edited.site.papers if "cached incremental variant" in p.abstract]
+    assert len(changed) == 1
+    paper = changed[0]
+    # The pages whose data changed are rendered: the edited paper's; those whose related papers
+    # changed with the term statistics; the listings whose cards show its abstract.
+    before = {p.url: paper_view(p) for p in second.site.papers}
+    shows_change = {p.url + "index.html" for p in edited.site.papers if before.get(p.url) != paper_view(p)}
+    assert paper.url + "index.html" in shows_change and len(shows_change) < len(edited.site.papers) / 4
+    listings = [paper.theme.url] + [o.url for o in edited.site.organizations if paper in o.papers]
+    rendered = set(first.files) - set(edited.reused)
+    assert shows_change <= rendered
+    assert all(any(name.startswith(url) for name in rendered) for url in listings)
+    assert len(edited.reused) > edited.reusable / 2
+    page = tmp_path / "_site" / paper.url / "index.html"
+    assert b"cached incremental variant" in page.read_bytes()
+    # Altered in the site (same size): no longer the file recorded, so rendered and written again.
+    other = next(p for p in edited.site.papers if p.url + "index.html" not in shows_change)
+    target = tmp_path / "_site" / other.url / "index.html"
+    original = target.read_bytes()
+    target.write_bytes(original.replace(b"<html", b"<HTML", 1))
+    again = build_cached()
+    assert other.url + "index.html" not in again.reused
+    assert len(again.reused) == again.reusable - 1
+    assert target.read_bytes() == original
+    # A template of the user's could show anything: every page is rendered.
+    (tmp_path / "templates" / "paper.html").write_text('{% extends "default/paper.html" %}', encoding="utf-8")
+    assert build_cached().reused == []
