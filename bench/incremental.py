@@ -91,26 +91,26 @@ def run_size(papers: int, seed: int, repeat: int, scratch: Path, corpora: Path =
     newest = dumps[-1]
     work = scratch / f"n{papers}"
     shutil.rmtree(work, ignore_errors=True)
-    before = work / "prev_content"
-    (before / "dumps").mkdir(parents=True)
-    shutil.copy2(content / "site.yaml", before / "site.yaml")
-    for path in dumps[:-1]:
-        shutil.copy2(path, before / "dumps" / path.name)
     after = work / "content"
-    shutil.copytree(before, after)
-    shutil.copy2(newest, after / "dumps" / newest.name)
+    (after / "dumps").mkdir(parents=True)
+    shutil.copy2(content / "site.yaml", after / "site.yaml")
+    for path in dumps[:-1]:
+        shutil.copy2(path, after / "dumps" / path.name)
     warm_runs, cold_runs, diffs = [], [], []
     previous: dict = {}
     for n in range(repeat):
-        # The site as the maintainer has it before the new dump: built into the very folder the
-        # warm build updates (the cache records its files by inode, so a copy would not do).
-        # From the second repeat on, the cache starts as the first previous build left it.
+        # The site as the maintainer has it before the new dump: built from the same content
+        # folder (the cache keys a dump by its path too) into the very folder the warm build
+        # updates (the cache records its files by inode, so a copy would not do). From the second
+        # repeat on, the cache starts as the first previous build left it.
+        (after / "dumps" / newest.name).unlink(missing_ok=True)
         for name in ("site", "cache"):
             shutil.rmtree(work / name, ignore_errors=True)
         if n:
             shutil.copytree(work / "prev_cache", work / "cache", symlinks=True)
         _progress(f"{papers:,} papers: previous build {n + 1}/{repeat} ({len(dumps) - 1} dumps)")
-        previous = _sitegen(["build", "--content", "prev_content", "--out", "site", "--cache", "cache"], work)
+        previous = _sitegen(["build", "--content", "content", "--out", "site", "--cache", "cache"], work)
+        shutil.copy2(newest, after / "dumps" / newest.name)
         if not n:
             shutil.copytree(work / "cache", work / "prev_cache", symlinks=True)
             # The cold build's content: every dump, and the themes the warm build is seeded with.

@@ -95,33 +95,35 @@ def _pages(config: SiteConfig, site: Site, template_dirs: list[Path], r: Rendere
         title=None,
     )
     page("editions/", "editions.html", editions=site.editions, title="Editions")
-    for edition in site.editions:
-        page(
-            edition.url,
-            "edition.html",
-            edition=edition,
-            edition_themes=themes_in(edition.papers),
-            title=f"Edition of {edition.slug}",
-        )
-    page("themes/", "themes.html", themes=site.themes, title="Themes")
-
     reuse = r.reuse
 
+    def kept(name: str, key: str) -> bool:
+        # A page rendered from the same data by the previous build is read back (``reuse.py``).
+        assert reuse is not None
+        reuse.keys_now[name] = key
+        data = reuse.previous(name, key)
+        if data is not None:
+            files[name] = data
+            reuse.read_back.append(name)
+        return data is not None
+
+    for edition in site.editions:
+        chips, title = themes_in(edition.papers), f"Edition of {edition.slug}"
+        name = edition.url + "index.html"
+        if reuse is not None and kept(name, reuse.edition_key(name, title, edition, chips)):
+            continue
+        page(edition.url, "edition.html", edition=edition, edition_themes=chips, title=title)
+    page("themes/", "themes.html", themes=site.themes, title="Themes")
+
     def listing(url: str, template: str, items: list, title: str, what: list, **context) -> None:
-        # A long listing is split into numbered pages; page 1 keeps the listing's URL. A page
-        # rendered from the same data by the previous build is read back (``reuse.py``).
+        # A long listing is split into numbered pages; page 1 keeps the listing's URL.
         for pagination in paginate(url, items):
             suffix = f" (page {pagination.number} of {pagination.count})" if pagination.number > 1 else ""
             name = pagination.url + "index.html"
-            if reuse is not None:
-                key = reuse.keys_now[name] = reuse.listing_key(
-                    name, template, title + suffix, what, pagination
-                )
-                data = reuse.previous(name, key)
-                if data is not None:
-                    files[name] = data
-                    reuse.read_back.append(name)
-                    continue
+            if reuse is not None and kept(
+                name, reuse.listing_key(name, template, title + suffix, what, pagination)
+            ):
+                continue
             page(pagination.url, template, pagination=pagination, title=title + suffix, **context)
 
     for theme in site.themes:

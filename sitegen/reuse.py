@@ -1,8 +1,8 @@
 """Pages the previous build rendered from the same data: read back instead of rendered again.
 
 An incremental build (see ``cache.py``) knows, for the site in its output folder, what every file
-held (``writer.Record``: hash, size, mtime, inode) and from what each paper page and each page of
-a theme's, month's or organization's listing was rendered (its *page key*: a digest of
+held (``writer.Record``: hash, size, mtime, inode) and from what each paper page, each edition's
+page and each page of a theme's, month's or organization's listing was rendered (its *page key*: a digest of
 everything the page shows). A page whose key is the one recorded,
 and whose file in the site still holds the recorded bytes, would be rendered to those very bytes:
 they are read back (and their hash checked) rather than rendered again. Any doubt renders.
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import SiteConfig
-from .models import Paper, Site, Theme
+from .models import Edition, Paper, Site, Theme
 
 #: Names of template files; a user's template folder holding any disables reuse (its static/
 #: files are copied, not rendered, and do not).
@@ -114,6 +114,7 @@ class PageReuse:
     keys_now: dict[str, str] = dataclasses.field(default_factory=dict)
     read_back: list[str] = dataclasses.field(default_factory=list)
     """The pages of this build read back rather than rendered."""
+    _cards: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def prepare(self, config: SiteConfig, site: Site) -> None:
         """The part of every key that is the same for all pages (settings, navigation)."""
@@ -132,9 +133,31 @@ class PageReuse:
     def listing_key(self, name: str, template: str, title: str, what: list[Any], pagination: Any) -> str:
         """The key of one page of a listing (a theme's, a month's, an organization's): ``what``
         is the listing's own data (``theme_view`` ...), then its page numbers and its cards."""
-        cards = [card_view(p) for p in pagination.items]
         numbers = [pagination.base, pagination.number, pagination.count, pagination.total]
-        return self._digest([template, name, title, what, numbers, cards])
+        return self._digest([template, name, title, what, numbers, self.cards(pagination.items)])
+
+    def edition_key(
+        self, name: str, title: str, edition: Edition, themes: list[tuple[Theme, list[Paper]]]
+    ) -> str:
+        """The key of an edition's page: its date and neighbours, its theme chips, its cards."""
+        near = [[e.url, e.label] if e else None for e in (edition.previous, edition.next)]
+        what = [edition.slug, _iso(edition.date), edition.url, edition.label, near]
+        chips = [[_theme(t), len(papers)] for t, papers in themes]
+        return self._digest(["edition.html", name, title, what, chips, self.cards(edition.papers)])
+
+    def cards(self, papers: Sequence[Paper]) -> list[str]:
+        """A digest of each paper's card (``card_view``), each computed once a build: a paper's
+        card is on several listings."""
+        out = []
+        for paper in papers:
+            digest = self._cards.get(paper.url)
+            if digest is None:
+                text = json.dumps(card_view(paper), ensure_ascii=False)
+                digest = self._cards[paper.url] = hashlib.sha256(
+                    text.encode("utf-8", "surrogatepass")
+                ).hexdigest()
+            out.append(digest)
+        return out
 
     def _digest(self, data: list[Any]) -> str:
         text = json.dumps([self.base, *data], ensure_ascii=False)
