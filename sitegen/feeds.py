@@ -16,6 +16,7 @@ Files, by site-relative path:
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import re
 from collections.abc import Iterable
 from html import escape
@@ -73,10 +74,10 @@ def build_date(site: Site) -> dt.datetime:
     return _midnight(max(dates)) if dates else _EPOCH
 
 
-def _newest_first(papers: Iterable[Paper], site: Site, limit: int) -> list[Paper]:
-    """``papers`` in the order of ``site.papers`` (newest first seen first), at most ``limit``."""
-    rank = {id(p): i for i, p in enumerate(site.papers)}
-    return sorted(papers, key=lambda p: rank.get(id(p), len(rank)))[:limit]
+def _newest_first(papers: Iterable[Paper], rank: dict[int, int], limit: int) -> list[Paper]:
+    """``papers`` in the order ``rank`` gives (``id(paper)`` -> its place in ``site.papers``:
+    newest first seen first), at most ``limit``."""
+    return heapq.nsmallest(limit, papers, key=lambda p: rank.get(id(p), len(rank)))
 
 
 def _channel(
@@ -259,6 +260,7 @@ def render_feeds(config: SiteConfig, site: Site) -> dict[str, bytes]:
     """Every feed of the site, by site-relative path."""
     newest = site.papers[: config.feed_size]
     ranks = edition_ranks(site)  # once for every feed: each theme's feed would repeat the pass
+    order = {id(p): i for i, p in enumerate(site.papers)}  # the same: once, not once a theme
     main = {
         "title": config.title,
         "description": config.description,
@@ -274,7 +276,7 @@ def render_feeds(config: SiteConfig, site: Site) -> dict[str, bytes]:
         files[theme_feed(theme)] = _paper_feed(
             config,
             site,
-            _newest_first(theme.papers, site, config.feed_size),
+            _newest_first(theme.papers, order, config.feed_size),
             title=f"{config.title}: {theme.label}",
             description=f"The newest papers about {theme.label} in {config.title}.",
             page=theme.url,
