@@ -100,3 +100,43 @@ def grab_bags(present: sparse.csr_matrix, labels: np.ndarray, k: int) -> list[in
     fit, _ = subject_fit(present, labels, k)
     found = set(np.asarray(labels).tolist())
     return sorted((c for c in range(k) if c in found and fit[c] < MIN_FIT), key=lambda c: (fit[c], c))
+
+
+#: A theme is *loose* when no subject term is found in this share of its papers.
+MIN_COVER = 0.7
+
+
+def subject_cover(
+    present: sparse.csr_matrix, labels: np.ndarray, k: int, vague: np.ndarray | None = None
+) -> np.ndarray:
+    """Each theme's *cover*: the largest share of its papers that one subject term is found in
+    (the reader's test of a theme: is there a subject most of its papers share?). Subject terms
+    are those ``subject_fit`` judges (in 2 of the theme's papers or more, not spread), less the
+    columns ``vague`` marks (words that name no subject alone, ``labels.VAGUE_WORDS``). Unlike
+    the fit, the cover does not ask the term to be rare elsewhere: "preference" covers each of
+    several preference themes. Themes of fewer than 3 papers, or a site of one theme, cover 1."""
+    cover = np.ones(k)
+    labels = np.asarray(labels)
+    if k < 2 or present.shape[1] == 0 or len(labels) == 0:
+        return cover
+    df_class = theme_term_counts(present, labels, k)
+    sizes = np.bincount(labels, minlength=k).astype(float)
+    excluded = spread_terms(df_class, sizes)
+    if vague is not None:
+        excluded = excluded | vague
+    rows = np.repeat(np.arange(k), np.diff(df_class.indptr))
+    share = df_class.data / np.maximum(sizes[rows], 1)
+    share[(df_class.data < 2) | excluded[df_class.indices]] = 0
+    best = np.zeros(k)
+    np.maximum.at(best, rows, share)
+    return np.where(sizes < 3, 1.0, best)
+
+
+def loose_themes(
+    present: sparse.csr_matrix, labels: np.ndarray, k: int, vague: np.ndarray | None = None
+) -> list[int]:
+    """The themes (numbers 0..k-1 present in ``labels``) whose cover is below ``MIN_COVER``, the
+    lowest first (grab-bags, ``grab_bags``, are usually loose too)."""
+    cover = subject_cover(present, labels, k, vague)
+    found = set(np.asarray(labels).tolist())
+    return sorted((c for c in range(k) if c in found and cover[c] < MIN_COVER), key=lambda c: (cover[c], c))
