@@ -339,6 +339,29 @@ def test_grab_bags_are_told_from_subjects():
     assert coherence.grab_bags(counts, mixed, 5) == [4]
 
 
+def test_loose_themes_are_those_no_subject_term_covers():
+    """The cover: the largest share of a theme's papers that one subject term is found in. A
+    theme of one subject is covered; one that joins two subjects half and half is loose (each
+    term in only half of its papers), though each half fits."""
+    from sitegen.themes import coherence
+    from sitegen.themes.terms import analyze_all
+
+    topics = ["speech audio", "protein folding", "retrieval ranking", "image caption"]
+    docs = [f"{t} study {i}" for t in topics for i in range(6)]
+    counts, _, _ = analyze_all(docs)
+    labels = np.repeat(np.arange(4), 6)
+    assert (coherence.subject_cover(counts, labels, 4) == 1).all()
+    assert coherence.loose_themes(counts, labels, 4) == []
+    joined = np.repeat([0, 0, 1, 2], 6)
+    cover = coherence.subject_cover(counts, joined, 3)
+    assert cover[0] == 0.5 and cover[1] == cover[2] == 1
+    assert coherence.loose_themes(counts, joined, 3) == [0]
+    # A word marked vague covers nothing.
+    vocab = analyze_all(docs)[1]
+    vague = np.array([t in ("speech", "audio", "speech audio") for t in vocab])
+    assert coherence.subject_cover(counts, labels, 4, vague)[0] < coherence.MIN_COVER
+
+
 def _pinned_content(tmp_path: Path, dumps: list[Path]) -> Path:
     content = _content(tmp_path, dumps)
     build(content, tmp_path / "first", diags=Diagnostics())
