@@ -2,8 +2,9 @@
 
 Markdown, self-contained (for a reviewer who has not seen the code):
 
-1. the themes of all dumps, chosen afresh: per theme its slug, name, size, subject fit (see
-   ``sitegen/themes/coherence.py``) and its ten most typical titles;
+1. the themes of all dumps, chosen afresh: how many are loose or grab-bags, then per theme its
+   slug, name, size, subject fit and cover (see ``sitegen/themes/coherence.py``) and its ten
+   most typical titles;
 2. for each dump held out (the stand-in for "one more dump"): the themes of the other dumps are
    stored, then the held-out dump is added and the build seeded with them, as
    ``content/themes.json`` does. Per held-out dump: ARI of the old papers' themes, themes that
@@ -45,19 +46,50 @@ PIN = "Pinned by the maintainer"
 def fits(site, model) -> dict[str, float]:
     """Each theme's subject fit, by slug."""
     fit, _ = coherence.subject_fit(model.tfidf_, model.labels_, model.n_themes_)
-    by_label = {}
+    return _by_slug(site, model, fit)
+
+
+def covers(site, model) -> dict[str, float]:
+    """Each theme's cover (the largest share of its papers one subject term is found in; below
+    ``coherence.MIN_COVER`` a theme is loose), by slug. On all the terms of the papers (the
+    model's TF-IDF leaves out those of more than half of them)."""
+    from sitegen.themes.labels import VAGUE_WORDS
+    from sitegen.themes.terms import analyze_all, document
+
+    counts, vocab, _ = analyze_all([document(p) for p in site.papers])
+    vague = np.array([t in VAGUE_WORDS for t in vocab], dtype=bool)
+    return _by_slug(site, model, coherence.subject_cover(counts, model.labels_, model.n_themes_, vague))
+
+
+def _by_slug(site, model, values) -> dict[str, float]:
+    out = {}
     for c in range(model.n_themes_):
         paper = site.papers[int(np.flatnonzero(model.labels_ == c)[0])]
-        by_label[paper.theme.slug] = float(fit[c])
-    return by_label
+        out[paper.theme.slug] = float(values[c])
+    return out
+
+
+def verdicts(site, model) -> tuple[int, int]:
+    """(loose themes, grab-bags): cover below ``coherence.MIN_COVER``; subject fit below
+    ``coherence.MIN_FIT``."""
+    fit, cover = fits(site, model), covers(site, model)
+    loose = sum(v < coherence.MIN_COVER for v in cover.values())
+    return loose, sum(v < coherence.MIN_FIT for v in fit.values())
 
 
 def table(site, model, out: list[str]) -> None:
-    fit = fits(site, model)
+    fit, cover = fits(site, model), covers(site, model)
+    loose, grab = verdicts(site, model)
+    out.append(
+        f"\n{len(site.themes)} themes: {loose} loose (cover below {coherence.MIN_COVER}), {grab} grab-bags "
+        f"(subject fit below {coherence.MIN_FIT})."
+    )
     for theme in site.themes:
         out.append(
             f"\n#### {theme.label}\n\nslug `{theme.slug}` · {len(theme.papers)} papers · subject fit "
-            f"{fit[theme.slug]:.2f}" + (f" · area: {theme.area_label}" if theme.area_label else "") + "\n"
+            f"{fit[theme.slug]:.2f} · cover {cover[theme.slug]:.2f}"
+            + (f" · area: {theme.area_label}" if theme.area_label else "")
+            + "\n"
         )
         out.extend(f"{i}. {p.title}" for i, p in enumerate(theme.papers[:10], 1))
 
@@ -108,12 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     out.append(
         "| held-out dump | old papers | new papers | ARI of old papers | themes keeping >= 80 % | "
-        "of those, same name | slugs kept | pinned name kept |"
+        "of those, same name | slugs kept | pinned name kept | loose, grab-bags before | after |"
     )
-    out.append("|---|---|---|---|---|---|---|---|")
+    out.append("|---|---|---|---|---|---|---|---|---|---|")
     after_tables: list[str] = []
     for held in names:
-        before, _ = build(args.content, set(names) - {held})
+        before, before_model = build(args.content, set(names) - {held})
         target = before.themes[0].slug
         pins = {target: Pin(PIN, "themes.yaml", 1)}
         before_pinned, _ = build(args.content, set(names) - {held}, pins=pins)
@@ -141,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         out.append(
             f"| {held} | {len(ids)} | {len(after.papers) - len(ids)} | {ari:.3f} | {keeping} of "
             f"{len(before_pinned.themes)} | {same} of {keeping} | {slugs:.0%} | "
-            f"{'yes' if pinned is not None and pinned.label == PIN else 'no'} |"
+            f"{'yes' if pinned is not None and pinned.label == PIN else 'no'} | "
+            "{}, {} | {}, {} |".format(*verdicts(before, before_model), *verdicts(after, after_model))
         )
         lines = [f"\n### All dumps, seeded with the themes of all but {held}"]
         table(after, after_model, lines)
