@@ -109,6 +109,12 @@ MIN_COVER = 0.7
 def subject_cover(
     present: sparse.csr_matrix, labels: np.ndarray, k: int, vague: np.ndarray | None = None
 ) -> np.ndarray:
+    return cover_terms(present, labels, k, vague)[0]
+
+
+def cover_terms(
+    present: sparse.csr_matrix, labels: np.ndarray, k: int, vague: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Each theme's *cover*: the largest share of its papers that one subject term is found in
     (the reader's test of a theme: is there a subject most of its papers share?). Subject terms
     are those ``subject_fit`` judges (in 2 of the theme's papers or more, not spread), less the
@@ -116,9 +122,10 @@ def subject_cover(
     the fit, the cover does not ask the term to be rare elsewhere: "preference" covers each of
     several preference themes. Themes of fewer than 3 papers, or a site of one theme, cover 1."""
     cover = np.ones(k)
+    best_term = np.full(k, -1)
     labels = np.asarray(labels)
     if k < 2 or present.shape[1] == 0 or len(labels) == 0:
-        return cover
+        return cover, best_term
     df_class = theme_term_counts(present, labels, k)
     sizes = np.bincount(labels, minlength=k).astype(float)
     excluded = spread_terms(df_class, sizes)
@@ -129,7 +136,11 @@ def subject_cover(
     share[(df_class.data < 2) | excluded[df_class.indices]] = 0
     best = np.zeros(k)
     np.maximum.at(best, rows, share)
-    return np.where(sizes < 3, 1.0, best)
+    for c in range(k):
+        span = slice(df_class.indptr[c], df_class.indptr[c + 1])
+        if span.stop > span.start and best[c] > 0:
+            best_term[c] = df_class.indices[span.start + int(np.argmax(share[span]))]
+    return np.where(sizes < 3, 1.0, best), best_term
 
 
 def loose_themes(
