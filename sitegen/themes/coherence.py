@@ -66,19 +66,29 @@ def spread_terms(df_class: sparse.csr_matrix, sizes: np.ndarray) -> np.ndarray:
     return (df >= MIN_SPREAD_DF) & (kl < SPREAD_KL)
 
 
+def _per_theme(
+    present: sparse.csr_matrix, labels: np.ndarray, k: int
+) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Theme x term paper counts, the themes' sizes, the spread terms, and the theme of each
+    stored count (row of ``df_class.data``); None where there is nothing to judge (one theme,
+    no terms, no papers)."""
+    if k < 2 or present.shape[1] == 0 or len(labels) == 0:
+        return None
+    df_class = theme_term_counts(present, labels, k)
+    sizes = np.bincount(labels, minlength=k).astype(float)
+    rows = np.repeat(np.arange(k), np.diff(df_class.indptr))
+    return df_class, sizes, spread_terms(df_class, sizes), rows
+
+
 def subject_fit(present: sparse.csr_matrix, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Each theme's subject fit (see the module's docstring) and the column of its best term (-1
     where none). Themes of fewer than 3 papers, or a site of one theme, fit 1: nothing to judge."""
-    fit = np.ones(k)
-    best = np.full(k, -1)
-    labels = np.asarray(labels)
-    if k < 2 or present.shape[1] == 0 or len(labels) == 0:
+    fit, best = np.ones(k), np.full(k, -1)
+    parts = _per_theme(present, np.asarray(labels), k)
+    if parts is None:
         return fit, best
-    df_class = theme_term_counts(present, labels, k)
-    sizes = np.bincount(labels, minlength=k).astype(float)
+    df_class, sizes, spread, rows = parts
     df = np.asarray(df_class.sum(axis=0)).ravel()
-    spread = spread_terms(df_class, sizes)
-    rows = np.repeat(np.arange(k), np.diff(df_class.indptr))
     cols = df_class.indices
     score = 2 * df_class.data / (sizes[rows] + df[cols])
     score[(df_class.data < 2) | spread[cols]] = 0
@@ -121,17 +131,13 @@ def cover_terms(
     columns ``vague`` marks (words that name no subject alone, ``labels.VAGUE_WORDS``). Unlike
     the fit, the cover does not ask the term to be rare elsewhere: "preference" covers each of
     several preference themes. Themes of fewer than 3 papers, or a site of one theme, cover 1."""
-    cover = np.ones(k)
-    best_term = np.full(k, -1)
-    labels = np.asarray(labels)
-    if k < 2 or present.shape[1] == 0 or len(labels) == 0:
+    cover, best_term = np.ones(k), np.full(k, -1)
+    parts = _per_theme(present, np.asarray(labels), k)
+    if parts is None:
         return cover, best_term
-    df_class = theme_term_counts(present, labels, k)
-    sizes = np.bincount(labels, minlength=k).astype(float)
-    excluded = spread_terms(df_class, sizes)
+    df_class, sizes, excluded, rows = parts
     if vague is not None:
         excluded = excluded | vague
-    rows = np.repeat(np.arange(k), np.diff(df_class.indptr))
     share = df_class.data / np.maximum(sizes[rows], 1)
     share[(df_class.data < 2) | excluded[df_class.indices]] = 0
     best = np.zeros(k)
