@@ -303,11 +303,20 @@ def build(
 
 def site_writer(out: Path, protect: list[Path], cache: BuildCache | None = None) -> SiteWriter:
     """The writer of a build into ``out``, writing as files come: with ``cache``, given the
-    record of what was written there last time (unchanged files are linked, not written again)."""
+    record of what was written there last time (the site is then updated in place: unchanged
+    files are not written again)."""
     previous = None
     if cache is not None:
-        previous = read_record(cache.get_json("site", _site_key(cache, out)))
+        previous = read_record(_site_entry(cache, out).get("files"))
     return SiteWriter(out, protect, previous=previous, background=True)
+
+
+def _site_entry(cache: BuildCache, out: Path) -> dict:
+    """What the cache knows of the site in ``out``: ``files`` (the writer's record) and ``keys``
+    (the page keys, ``reuse.py``), stored together by ``finish`` so that they always describe
+    the same build."""
+    entry = cache.get_json("site", _site_key(cache, out))
+    return entry if isinstance(entry, dict) else {}
 
 
 def page_reuse(cache: BuildCache | None, writer: SiteWriter, template_dirs: list[Path]) -> PageReuse | None:
@@ -315,7 +324,7 @@ def page_reuse(cache: BuildCache | None, writer: SiteWriter, template_dirs: list
     with the cache and the built-in templates only; None otherwise (every page is rendered)."""
     if cache is None or not cache.enabled or uses_own_templates(template_dirs):
         return None
-    keys = read_keys(cache.get_json("pages", _site_key(cache, writer.out))) if writer.present else {}
+    keys = read_keys(_site_entry(cache, writer.out).get("keys")) if writer.present else {}
     return PageReuse(writer.out, writer.previous or {}, writer.present or {}, keys, cache.salt)
 
 
@@ -327,9 +336,8 @@ def finish(
     record = writer.commit()
     result.written = True
     if cache is not None:
-        cache.put_json("site", _site_key(cache, writer.out), record)
-        if reuse is not None:
-            cache.put_json("pages", _site_key(cache, writer.out), reuse.keys_now)
+        keys = reuse.keys_now if reuse is not None else {}
+        cache.put_json("site", _site_key(cache, writer.out), {"files": record, "keys": keys})
         cache.write_state(result.files["data/themes.json"], cache.content_seed)
 
 

@@ -255,6 +255,8 @@ class SiteWriter:
         """Updating in place: the regular files of ``out`` (size, mtime, inode), else None."""
         self._others: list[str] = []
         """Updating in place: what else ``out`` holds (symlinks, special files), to remove."""
+        self._empty: list[str] = []
+        """Updating in place: the empty folders of ``out``, to remove."""
         self._staged: dict[str, Path] = {}
         """Updating in place: each changed file's name -> where it waits in the temporary folder
         (flat, numbered: no folders to make there and remove again)."""
@@ -285,7 +287,7 @@ class SiteWriter:
                 shutil.rmtree(leftover, ignore_errors=True)
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
             if self.previous and out.is_dir() and (out / MARKER).is_file():
-                self.present, self._others = _scan(out)
+                self.present, self._others, self._empty = _scan(out)
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -416,7 +418,7 @@ class SiteWriter:
             if target.is_dir() and not target.is_symlink():
                 shutil.rmtree(target)  # a folder where the new site has a file
             os.replace(staged, target)
-        emptied: set[PurePosixPath] = set()
+        emptied = {PurePosixPath(folder) for folder in self._empty}
         for name in [*self.present, *self._others]:
             if name not in self._written:
                 # Already gone with a folder, or a folder of the new site now stands there.
@@ -430,16 +432,20 @@ class SiteWriter:
                 os.rmdir(out.joinpath(*folder.parts))
 
 
-def _scan(out: Path) -> tuple[dict[str, tuple[int, int, int]], list[str]]:
-    """The regular files under ``out`` (site-relative name -> size, mtime, inode), and the names
-    of everything else there but folders (symlinks, to a folder too, are never followed)."""
+def _scan(out: Path) -> tuple[dict[str, tuple[int, int, int]], list[str], list[str]]:
+    """The regular files under ``out`` (site-relative name -> size, mtime, inode), the names of
+    everything else there but folders (symlinks, to a folder too, are never followed), and the
+    empty folders."""
     files: dict[str, tuple[int, int, int]] = {}
     others: list[str] = []
+    empty: list[str] = []
     stack = [""]
     while stack:
         prefix = stack.pop()
         with os.scandir(out / prefix if prefix else out) as entries:
+            found = False
             for entry in entries:
+                found = True
                 name = prefix + entry.name
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(name + "/")
@@ -448,7 +454,9 @@ def _scan(out: Path) -> tuple[dict[str, tuple[int, int, int]], list[str]]:
                     files[name] = (st.st_size, st.st_mtime_ns, st.st_ino)
                 else:
                     others.append(name)
-    return files, others
+            if not found and prefix:
+                empty.append(prefix.rstrip("/"))
+    return files, others, empty
 
 
 def _make_folders(out: Path, folder: Path, made: set[Path]) -> None:

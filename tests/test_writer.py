@@ -72,11 +72,12 @@ def test_an_update_in_place_leaves_exactly_the_new_site(tmp_path):
     os.unlink(out / "x.html")
     os.symlink(elsewhere / "x.html", out / "x.html")  # same bytes, but a link: replaced
     (out / "planted.txt").write_bytes(b"not ours")
+    (out / "planted" / "empty").mkdir(parents=True)
     second = {"a": b"a is a file now", "b/index.html": b"b is a folder", "same.html": b"same", "x.html": b"x"}
     record = write_site(second, out, previous=record)
     assert _tree(out) == second
     assert not (out / "x.html").is_symlink() and (elsewhere / "x.html").read_bytes() == b"x"
-    assert not (out / "c").exists()
+    assert not (out / "c").exists() and not (out / "planted").exists()
     assert sorted(record) == sorted([*second, MARKER])
     # The record holds what is there now: a third build with the same files writes nothing.
     inodes = {name: os.stat(out / name).st_ino for name in second}
