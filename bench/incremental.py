@@ -8,9 +8,9 @@ into its newest dump and the others. Then, in a scratch folder:
 1. **previous**: ``sitegen build`` of every dump but the newest, with a cache (themes chosen
    afresh): the state a site is in before the maintainer commits one more dump;
 2. **warm**: the newest dump added, ``sitegen build`` again with that cache and that output
-   folder (each repeat builds step 1 again into the same folder, from a copy of the first
-   repeat's cache: the cache records the site's files by inode, so a copied site would not be
-   the one recorded);
+   folder (each repeat builds step 1 again, from the same content folder, into the same output
+   folder, from a copy of the first repeat's cache: the cache records the site's files by inode,
+   so a copied site would not be the one recorded, and a dump by its path);
 3. **cold**: the same dumps built from scratch (``--no-cache``, a new output folder), given the
    same themes seed as the warm build: the carried ``themes.json`` of step 1, as
    ``content/themes.json``. The carried themes are an input like the dumps: "the same content"
@@ -168,7 +168,7 @@ def report(result: dict) -> str:
     lines += [
         "",
         f"pages read back from the previous site (not rendered) in the warm build: {reused:,.0f} "
-        f"of the {keyed:,.0f} paper and listing pages",
+        f"of the {keyed:,.0f} paper, edition and listing pages",
         f"warm / cold: wall {wall:.0%}, CPU {cpu:.0%}; "
         f"diff -r of the two outputs: {'empty' if result['diff_empty'] else 'NOT EMPTY'}",
     ]

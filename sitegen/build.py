@@ -320,8 +320,8 @@ def _site_entry(cache: BuildCache, out: Path) -> dict:
 
 
 def page_reuse(cache: BuildCache | None, writer: SiteWriter, template_dirs: list[Path]) -> PageReuse | None:
-    """What the paper pages of the site in the writer's folder were rendered from (``reuse.py``),
-    with the cache and the built-in templates only; None otherwise (every page is rendered)."""
+    """What the pages of the site in the writer's folder were rendered from (``reuse.py``), with
+    the cache and the built-in templates only; None otherwise (every page is rendered)."""
     if cache is None or not cache.enabled or uses_own_templates(template_dirs):
         return None
     keys = read_keys(_site_entry(cache, writer.out).get("keys")) if writer.present else {}
@@ -332,7 +332,7 @@ def finish(
     result: BuildResult, writer: SiteWriter, cache: BuildCache | None = None, reuse: PageReuse | None = None
 ) -> None:
     """Swap the written site in, then carry its themes to the next build (``cache``): only a
-    site that was written seeds the next one; and what its paper pages were rendered from."""
+    site that was written seeds the next one; and what its pages were rendered from."""
     record = writer.commit()
     result.written = True
     if cache is not None:

@@ -46,8 +46,8 @@ def render_site(
     """Every file of the site, by site-relative path. ``jobs``: processes that render paper pages;
     ``sink``: given each batch of files as soon as it is rendered (a ``SiteWriter`` writes them
     while the rest is rendered); it must be thread-safe (batches rendered in other processes
-    are given from a thread of this one); ``reuse``: the previous build's paper pages, read back
-    where they were rendered from the same data (``reuse.keys_now`` gets this build's keys).
+    are given from a thread of this one); ``reuse``: the previous build's pages, read back where
+    they were rendered from the same data (``reuse.keys_now`` gets this build's keys).
 
     In a large site, forked processes build the search index and render the paper pages (most
     of the pages) while this one renders the other pages and the feeds (the site is read only
@@ -307,19 +307,15 @@ Rendered = tuple[dict[str, bytes], dict[str, str], list[str]]
 
 def _render_papers(r: Renderer, papers: list[Paper]) -> Rendered:
     reuse = r.reuse
-    if reuse is None:
-        return (
-            {p.url + "index.html": r.render("paper.html", p.url, paper=p, title=p.title) for p in papers},
-            {},
-            0,
-        )
     files: dict[str, bytes] = {}
     keys: dict[str, str] = {}
     read_back: list[str] = []
     for p in papers:
         name = p.url + "index.html"
-        keys[name] = key = reuse.key(name, p)
-        data = reuse.previous(name, key)
+        data = None
+        if reuse is not None:
+            keys[name] = key = reuse.key(name, p)
+            data = reuse.previous(name, key)
         if data is None:
             data = r.render("paper.html", p.url, paper=p, title=p.title)
         else:

@@ -58,7 +58,7 @@ class Renderer:
         self.config = config
         self.site = site
         self.reuse: PageReuse | None = None
-        """The previous build's paper pages (``reuse.py``): set by ``render_site`` when it may."""
+        """The previous build's pages (``reuse.py``): set by ``render_site`` when it may."""
         self.search_path = [str(d) for d in template_dirs if d.is_dir()] + [str(builtin_templates())]
         self.env = jinja2.Environment(
             # A user's template may extend the built-in one it replaces as "default/<name>".

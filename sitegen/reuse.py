@@ -1,19 +1,20 @@
 """Pages the previous build rendered from the same data: read back instead of rendered again.
 
 An incremental build (see ``cache.py``) knows, for the site in its output folder, what every file
-held (``writer.Record``: hash, size, mtime, inode) and from what each paper page, each edition's
-page and each page of a theme's, month's or organization's listing was rendered (its *page key*: a digest of
-everything the page shows). A page whose key is the one recorded,
-and whose file in the site still holds the recorded bytes, would be rendered to those very bytes:
-they are read back (and their hash checked) rather than rendered again. Any doubt renders.
+held (``writer.Record``: hash, size, mtime, inode) and from what each paper page, edition page and
+page of a theme's, month's or organization's listing was rendered (its *page key*: a digest of
+everything the page shows). A page whose key is the one recorded, and whose file in the site is
+still the file recorded, would be rendered to those very bytes: they are read back (and their
+hash checked) rather than rendered again. Any doubt renders.
 
 **What a key covers.** A paper page shows the paper's own fields, its theme's name, its
 organization, its editions, its related papers (their titles, URLs and themes' names), the
 navigation (the Markdown pages' titles) and the settings (``site.yaml``); the key digests exactly
 that (``paper_view``), the page's URL, the code digest of the cache (sitegen's version, code and
-built-in templates) and what else the built-in templates read. A listing's page shows its own
-data (a theme's name, terms and size ...), its page numbers and its papers' cards (``card_view``). Templates of the user's could read
-anything the site holds: with any of them in use, no page is reused.
+built-in templates) and what else the built-in templates read. A listing's page shows its own data
+(a theme's name, terms and size ...), its page numbers and its papers' cards (``card_view``).
+Templates of the user's could read anything the site holds: with any of them in use, no page is
+read back.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def uses_own_templates(template_dirs: Sequence[Path]) -> bool:
 
 @dataclasses.dataclass
 class PageReuse:
-    """The previous build's paper pages in ``out``: ``record`` (the writer's, of the site there),
+    """The previous build's pages in ``out``: ``record`` (the writer's, of the site there),
     ``present`` (the regular files found there, reached without following a symlink: size, mtime,
     inode; ``SiteWriter.present``) and ``keys`` (page name -> page key, of that build); ``salt``
     is the cache's code digest. ``keys_now`` collects this build's keys, for the next one."""
