@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import group, merge, reader, themes
-from .cache import BuildCache, analyzer, diagnostics_from_json, digest_of, dump_from_json, dump_to_json
+from .cache import (
+    BasisStore,
+    BuildCache,
+    analyzer,
+    diagnostics_from_json,
+    digest_of,
+    dump_from_json,
+    dump_to_json,
+)
 from .config import SiteConfig, check_url, load_config
 from .errors import Diagnostics, SitegenError, display_path
 from .models import Dump, Site
@@ -18,6 +26,7 @@ from .pages import read_pages
 from .reuse import PageReuse, read_keys, uses_own_templates
 from .safe import inside
 from .stages import Stages, default_jobs
+from .themes.model import keeping_bases
 from .themes.terms import reusing
 from .writer import SiteWriter, read_record
 
@@ -201,7 +210,7 @@ def gather(
             site, n_themes=config.themes, stored=stored, stages=stages, jobs=jobs, pins=pins, diags=diags
         )
     else:
-        with reusing(analyzer(cache)):
+        with reusing(analyzer(cache)), keeping_bases(BasisStore(cache)):
             themes.assign_themes(
                 site, n_themes=config.themes, stored=stored, stages=stages, jobs=jobs, pins=pins, diags=diags
             )

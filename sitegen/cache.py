@@ -584,6 +584,22 @@ def analyzer(cache: BuildCache) -> Callable[[Sequence[str]], Analysis]:
     return analyze
 
 
+class BasisStore:
+    """Latent semantic bases (``themes.model.keeping_bases``), kept in the cache by the digest of
+    the rows they were learned on: with carried themes, every build learns on the same rows."""
+
+    def __init__(self, cache: BuildCache) -> None:
+        self.cache = cache
+
+    def get(self, key: str) -> np.ndarray | None:
+        arrays = self.cache.get_arrays("basis", self.cache.key("basis", key))
+        basis = arrays.get("basis") if arrays is not None else None
+        return basis if basis is not None and basis.ndim == 2 and basis.dtype == np.float64 else None
+
+    def put(self, key: str, basis: np.ndarray) -> None:
+        self.cache.put_arrays("basis", self.cache.key("basis", key), {"basis": basis})
+
+
 def _load_analysis(cache: BuildCache, key: str) -> tuple[list[str], Analysis] | None:
     arrays = cache.get_arrays("analysis", key)
     if arrays is None:

@@ -131,6 +131,8 @@ class Theme:
     """The area's name; empty on a site of one area."""
     area_anchor: str = ""
     """The id of the area's section on the themes page; empty on a site of one area."""
+    joined: list[str] = field(default_factory=list, repr=False)
+    """Ids of the papers that joined the theme after it was fitted (``themes/carry.py``)."""
 
     @property
     def url(self) -> str:

@@ -16,7 +16,7 @@ from sklearn.metrics import adjusted_rand_score
 from sitegen.build import build, gather
 from sitegen.errors import Diagnostics
 from sitegen.models import Paper, Site
-from sitegen.themes import STOP_WORDS, ThemeModel, analyze, assign_themes, document, singular
+from sitegen.themes import STOP_WORDS, ThemeModel, analyze, assign_themes, carry, document, singular
 
 DUMPS = sorted((CONTENT / "dumps").glob("*.txt"))
 
@@ -433,3 +433,95 @@ def test_theme_page_links_its_feed(sample_build):
     assert '<a class="feed-link" href="../../themes/' + theme.slug + '/feed.xml"' in html
     assert "Follow this theme (RSS)" in html
     assert (out / theme.url / "feed.xml").is_file()
+
+
+# -- carried themes (themes/carry.py) ---------------------------------------------------------
+
+
+def _dump_of(papers: list[tuple[str, str]]) -> str:
+    """A dump of (title, abstract) pairs."""
+    blocks = [f"{title}\n\n{abstract}\n\n• 3 authors\n\n·\n\nDec 20" for title, abstract in papers]
+    return "Daily Papers\n\nDec 24\n\n" + "\n\n".join(blocks) + "\n"
+
+
+def test_a_theme_fitted_on_most_papers_is_carried_until_too_many_joined():
+    seeds = np.array([0, 0, 1, 1, 1, 0, 1, 0, 1, -1])
+    assert carry.carries(seeds, seeds >= 0)  # 9 of 10 fitted
+    assert not carry.carries(np.array([0, 0, 1, 1, 1, 0, 1, 0, -1, -1]), np.arange(10) < 8)
+    joined = np.zeros(10, dtype=bool)
+    joined[0] = True  # one stored paper joined since the fit, one new: 8 of 10 fitted
+    assert not carry.carries(seeds, (seeds >= 0) & ~joined)
+    assert not carry.carries(np.full(4, -1), np.zeros(4, dtype=bool))
+
+
+def test_few_new_papers_join_the_carried_themes(tmp_path):
+    """While new papers are under REFIT_SHARE of all, the themes are not fitted again: every old
+    paper keeps its theme and its place, every theme its slug, name and terms; a new paper joins
+    the theme it is most like and is stored as joined. A build from scratch given the same
+    themes.json is the same; past the share, the themes are fitted again."""
+    content = _pinned_content(tmp_path, DUMPS[:-1])
+    before = json.loads((content / "themes.json").read_text(encoding="utf-8"))
+    old_ids = {pid for t in before for pid in t["papers"]}
+    _, last = gather(_content(tmp_path / "last", DUMPS[-1:]), Diagnostics())
+    fresh = [p for p in last.papers if p.id not in old_ids]
+    few = fresh[: int(carry.REFIT_SHARE * len(old_ids)) // 2]
+    assert len(few) >= 4
+    # A paper about just what the largest theme's most typical paper is about joins that theme.
+    typical = next(p for p in gather(content, Diagnostics())[1].papers if p.id == before[0]["papers"][0])
+    twin = (f"Revisiting {typical.title}", typical.abstract)
+    pairs = [(p.title, p.abstract) for p in few]
+    (content / "dumps" / "2099-12-24.txt").write_text(_dump_of([*pairs, twin]), encoding="utf-8")
+
+    after = build(content, tmp_path / "after", diags=Diagnostics())
+    record = _json(tmp_path / "after", "themes.json")
+    now = {t["slug"]: t for t in record}
+    assert [t["slug"] for t in before] == [t["slug"] for t in before if t["slug"] in now]
+    for theme in before:
+        kept = now[theme["slug"]]
+        assert (kept["label"], kept["terms"]) == (theme["label"], theme["terms"])
+        assert [pid for pid in kept["papers"] if pid in set(theme["papers"])] == theme["papers"]
+    new_ids = {p.id for p in after.site.papers} - old_ids
+    assert len(new_ids) == len(few) + 1
+    assert sorted(pid for t in record for pid in t["joined"]) == sorted(new_ids)
+    twin_id = next(p.id for p in after.site.papers if p.title == twin[0])
+    assert twin_id in now[before[0]["slug"]]["joined"]
+
+    # The same content from scratch, seeded with what the build stored: the same site.
+    shutil.copy(tmp_path / "after" / "data" / "themes.json", content / "themes.json")
+    build(content, tmp_path / "again", diags=Diagnostics())
+    assert _json(tmp_path / "again", "themes.json") == record
+    assert (tmp_path / "again" / "themes" / before[0]["slug"] / "index.html").read_bytes() == (
+        tmp_path / "after" / "themes" / before[0]["slug"] / "index.html"
+    ).read_bytes()
+
+    # Past the share (the rest of the last dump too): fitted again, nothing is joined.
+    shutil.copy(DUMPS[-1], content / "dumps" / DUMPS[-1].name)
+    refit = build(content, tmp_path / "refit", diags=Diagnostics())
+    assert len(refit.site.papers) - len(old_ids) > carry.REFIT_SHARE * len(refit.site.papers)
+    assert all(t["joined"] == [] for t in _json(tmp_path / "refit", "themes.json"))
+
+
+def test_what_every_build_computes_without_scikit_learn_agrees_with_it():
+    """Stop words, TF-IDF and unit rows are copied or computed by hand (``vectors.py``), so that a
+    build fitting nothing does not import scikit-learn; they must be what scikit-learn gives."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer
+    from sklearn.preprocessing import normalize as sk_normalize
+
+    from sitegen.themes import terms, vectors
+
+    assert terms.ENGLISH_STOP_WORDS == ENGLISH_STOP_WORDS
+    rng = np.random.default_rng(0)
+    table = rng.integers(1, 6, size=(40, 30)) * (rng.random((40, 30)) < 0.2)
+    table[3] = 0  # a row with no term
+    counts = sparse.csr_matrix(table.astype(float))
+    fit = counts[:25]
+    expected = TfidfTransformer(sublinear_tf=True).fit(fit).transform(counts)
+    assert np.allclose(vectors.tfidf(counts, fit).toarray(), expected.toarray(), rtol=1e-12, atol=1e-15)
+    dense = rng.normal(size=(6, 4))
+    dense[2] = 0
+    for norm in ("l2", "l1"):
+        assert np.allclose(vectors.normalize(dense, norm), sk_normalize(dense, norm=norm))
+        assert np.allclose(
+            vectors.normalize(counts, norm).toarray(), sk_normalize(counts, norm=norm).toarray()
+        )

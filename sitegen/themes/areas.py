@@ -26,11 +26,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
-from sklearn.cluster import KMeans
-from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 from ..stages import forked_map
+from .vectors import normalize
 
 if TYPE_CHECKING:
     from .model import ThemeModel
@@ -227,6 +226,8 @@ def _areas(model: ThemeModel, rows: np.ndarray, n_areas: int) -> np.ndarray:
     n_areas = min(n_areas, len(np.unique(vectors[sample], axis=0)))
     if n_areas < 2:
         return np.zeros(len(rows), dtype=int)
+    from sklearn.cluster import KMeans  # (only where areas are found afresh)
+
     kmeans = KMeans(n_clusters=n_areas, n_init=1, random_state=model.random_state).fit(vectors[sample])
     raw = kmeans.predict(vectors[rows])
     order = {a: i for i, a in enumerate(dict.fromkeys(raw.tolist()))}

@@ -11,25 +11,25 @@ fixed-size sample or on one area at a time (``areas.py``).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Protocol
 
 import numpy as np
 from scipy import sparse
-from sklearn.decomposition import NMF, TruncatedSVD, non_negative_factorization
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfTransformer
-from sklearn.metrics import silhouette_score
-from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 from ..stages import Stages, forked_map
-from . import areas, coherence
+from . import areas, carry, coherence
 from .labels import class_terms
 from .related import nearest
 from .terms import analyze_all
+from .vectors import normalize, tfidf
 
 #: Candidate theme counts tried at most when the count is chosen by silhouette.
 MAX_CANDIDATES = 7
@@ -135,6 +135,7 @@ class ThemeModel:
         seed_labels: Sequence[int] | None = None,
         stages: Stages | None = None,
         seed_areas: dict[int, int] | None = None,
+        joined: Sequence[bool] | None = None,
     ) -> ThemeModel:
         """Learn the themes of ``documents``.
 
@@ -143,32 +144,62 @@ class ThemeModel:
         unless the new documents pull the theme elsewhere. ``seed_areas`` (seed -> area) is the
         previous build's grouping of its themes into areas (``theme_areas_``), used past
         ``max_full`` documents. ``stages`` times the themes and the related documents apart.
+
+        ``joined`` (one per document) marks the seeded documents that joined their theme after it
+        was fitted. Given it, the seeded themes are carried without fitting them again while
+        the documents fitted on are most of all (see ``carry.py``; ``carried_``). Without it they are
+        fitted again.
         """
         stages = stages if stages is not None else Stages()
         # One thread: on a few hundred rows, BLAS/OpenMP start-up and contention cost more than
         # they save (3x slower on a busy 2-core machine), and the build renders on the other core.
         with threadpool_limits(1):
             with stages("themes"):
-                self._fit_themes(documents, seed_labels, seed_areas or {})
+                self._fit_themes(documents, seed_labels, seed_areas or {}, joined)
             with stages("related"):
                 k = min(self.n_related, len(documents) - 1)
                 self.related_ = nearest(self.tfidf_, self.embedding_, self.areas_, max(k, 0))
         return self
 
     def _fit_themes(
-        self, documents: Sequence[str], seed_labels: Sequence[int] | None, seed_areas: dict[int, int]
+        self,
+        documents: Sequence[str],
+        seed_labels: Sequence[int] | None,
+        seed_areas: dict[int, int],
+        joined: Sequence[bool] | None,
     ) -> None:
         n = len(documents)
         counts, self.vocabulary_, surfaces = analyze_all(documents)
-        self.tfidf_ = self._tfidf(counts)
-        # A sample that adding documents changes little: the documents of lowest hash.
+        seeds = np.asarray(seed_labels, dtype=int) if seed_labels is not None else np.full(n, -1)
+        # The documents the themes are fitted on: all of them, unless the seeded themes are carried
+        # (then the seeded ones that did not join since the last fit).
+        fitted = np.ones(n, dtype=bool)
+        self.carried_ = False
+        if joined is not None and seed_labels is not None and self._carriable(seeds, seed_areas):
+            fitted = (seeds >= 0) & ~np.asarray(joined, dtype=bool)
+            self.carried_ = carry.carries(seeds, fitted)
+            if not self.carried_:
+                fitted = np.ones(n, dtype=bool)
+        self.fitted_ = fitted
+        self.tfidf_ = self._tfidf(counts, np.flatnonzero(fitted))
+        # A sample that adding documents changes little: the fitted documents of lowest hash.
         self.hash_rank_ = areas.hash_ranks(documents)
-        self.sample_ = areas.sample_of(np.arange(n), self.hash_rank_, self.max_full)
+        self.sample_ = areas.sample_of(np.flatnonzero(fitted), self.hash_rank_, self.max_full)
         self.embedding_ = self._embed(self.tfidf_, self.sample_)
         self.silhouettes_: dict[int, float] = {}
         self.seeded_ = False
         self.areas_ = np.zeros(n, dtype=int)
-        labels, centrality, grouping = self._cluster(seed_labels, seed_areas)
+        if self.carried_:
+            self.seeded_ = True
+            labels, self.areas_, grouping = carry.join(self, seeds, fitted, seed_areas)
+            if n <= self.max_full:
+                self.areas_[:], grouping = 0, {}
+        else:
+            labels, _, grouping = self._cluster(seed_labels, seed_areas)
+        # Ranked by their likeness to their theme, as carried themes rank them: the same
+        # measure whether fitted or carried, so that a build seeded with its own themes gives them
+        # back in the same order.
+        centrality = carry.typicality(self.tfidf_, self.embedding_, labels, fitted)
         # Themes in a canonical order (largest first, then by first document) so that numbering
         # does not depend on the factorization's internal order.
         sizes = Counter(labels.tolist())
@@ -182,6 +213,9 @@ class ThemeModel:
         self.seed_map_ = {remap[c]: c for c in order}  # new theme -> topic (= seed index)
         self.theme_areas_ = [grouping.get(c, 0) for c in order]
         self.centrality_ = centrality
+        if self.carried_:  # the stored themes' terms are carried (``stage.py``)
+            self.terms_ = [[] for _ in order]
+            return
         self.terms_ = class_terms(
             counts,
             self.vocabulary_,
@@ -194,34 +228,53 @@ class ThemeModel:
             documents,
         )
 
-    def _tfidf(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    def _carriable(self, seeds: np.ndarray, seed_areas: dict[int, int]) -> bool:
+        """Whether seeded themes can be carried as they are: the theme count is not set to
+        another, and past ``max_full`` documents every seeded theme has its area."""
+        stored = set(seeds[seeds >= 0].tolist())
+        if self.n_themes is not None and self.n_themes != len(stored):
+            return False
+        return len(seeds) <= self.max_full or all(c in seed_areas for c in stored)
+
+    def _tfidf(self, counts: sparse.csr_matrix, rows: np.ndarray | None = None) -> sparse.csr_matrix:
         """TF-IDF of the terms in 2 papers or more and in at most half of them (a term of one
         paper cannot bring two together; one in most papers says nothing about any); as
         scikit-learn's ``TfidfVectorizer(min_df=2, max_df=0.5, sublinear_tf=True)`` computes it
-        (all terms under 10 papers)."""
+        (all terms under 10 papers). The terms and their IDF are learned on ``rows`` (None: all)
+        and every row is weighted with them."""
         n = counts.shape[0]
-        df = np.bincount(counts.indices, minlength=counts.shape[1])
-        low, high = (2, 0.5 * n) if n >= 10 else (1, n)
+        fit = counts if rows is None or len(rows) == n else counts[rows]
+        m = fit.shape[0]
+        df = np.bincount(fit.indices, minlength=counts.shape[1])
+        low, high = (2, 0.5 * m) if m >= 10 else (1, m)
         kept = np.flatnonzero((df >= low) & (df <= high))
         if not len(kept):
             return sparse.csr_matrix((n, 0))
-        return TfidfTransformer(sublinear_tf=True).fit_transform(counts[:, kept].astype(np.float64)).tocsr()
+        return tfidf(counts[:, kept], fit[:, kept])
 
     # -- stages of fit -------------------------------------------------------------------------
 
     def _embed(self, tfidf: sparse.csr_matrix, sample: np.ndarray) -> np.ndarray:
-        """Latent semantic (TruncatedSVD) vectors of every document, learned on ``sample``."""
+        """Latent semantic (TruncatedSVD) vectors of every document, learned on ``sample``
+        (``basis_``: the components). A basis learned on the same rows before is taken from the
+        store ``keeping_bases`` sets (the build's cache), not learned again."""
         n, features = tfidf.shape
         rows = tfidf if len(sample) == n else tfidf[sample]
         components = min(self.n_components, features - 1, rows.shape[0] - 1)
         if components < 2:
             return normalize(tfidf.toarray()) if features and n <= self.max_full else np.zeros((n, 1))
-        svd = TruncatedSVD(n_components=components, algorithm="arpack", random_state=self.random_state)
-        self.svd_ = svd
-        if len(sample) == n:
-            return normalize(svd.fit_transform(tfidf))
-        svd.fit(rows)
-        return normalize(svd.transform(tfidf))
+        store = _BASES.get()
+        key = _digest(rows, components, self.random_state) if store is not None else ""
+        basis = store.get(key) if store is not None else None
+        if basis is None or basis.shape != (components, features):
+            from sklearn.decomposition import TruncatedSVD  # (only where a basis is learned)
+
+            svd = TruncatedSVD(n_components=components, algorithm="arpack", random_state=self.random_state)
+            basis = svd.fit(rows).components_
+            if store is not None:
+                store.put(key, basis)
+        self.basis_ = basis
+        return normalize(np.asarray(tfidf @ basis.T))
 
     def _candidate_counts(self, n: int) -> list[int]:
         """Theme counts to try for ``n`` documents: fewer than the documents, no more than the
@@ -349,6 +402,9 @@ class ThemeModel:
         max_iter: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """``_nmf``, with H (topics x terms) too."""
+        from sklearn.decomposition import NMF
+        from sklearn.exceptions import ConvergenceWarning
+
         model = NMF(
             n_components=k,
             init="custom" if init is not None else "nndsvda",
@@ -369,6 +425,9 @@ class ThemeModel:
 
     def _weights(self, x: sparse.csr_matrix, h: np.ndarray) -> np.ndarray:
         """The weights that best rebuild each row of ``x`` from the topics ``h`` (h fixed)."""
+        from sklearn.decomposition import non_negative_factorization
+        from sklearn.exceptions import ConvergenceWarning
+
         with warnings.catch_warnings(), np.errstate(invalid="ignore"):
             warnings.simplefilter("ignore", ConvergenceWarning)
             w, _, _ = non_negative_factorization(
@@ -471,6 +530,8 @@ def _candidate(
 ) -> tuple[int, np.ndarray, float | None]:
     """One candidate of ``ThemeModel._sweep``: (k, labels, cosine silhouette; None when the
     factorization found fewer than two themes)."""
+    from sklearn.metrics import silhouette_score
+
     model, x, embedding, max_iter = shared
     with threadpool_limits(1):
         labels = _argmax(model._nmf(x, k, max_iter=max_iter))
@@ -479,6 +540,40 @@ def _candidate(
         # Cosine silhouette in the LSA space, where papers with synonyms are close. All pairs, but
         # of at most max_full rows: a sample past that.
         return k, labels, float(silhouette_score(embedding, labels, metric="cosine"))
+
+
+class Bases(Protocol):
+    """Where latent semantic bases are kept between builds, by the digest of what they were
+    learned on (``sitegen/cache.py`` keeps them in the build cache)."""
+
+    def get(self, key: str) -> np.ndarray | None: ...
+
+    def put(self, key: str, basis: np.ndarray) -> None: ...
+
+
+#: Set by ``keeping_bases``: the store ``ThemeModel._embed`` takes bases from and puts them in.
+_BASES: ContextVar[Bases | None] = ContextVar("bases", default=None)
+
+
+@contextmanager
+def keeping_bases(store: Bases) -> Iterator[None]:
+    """Within the block, a latent semantic basis learned on rows learned on before comes from
+    ``store`` (with carried themes, the same sample of the same fitted papers, build after build)."""
+    token = _BASES.set(store)
+    try:
+        yield
+    finally:
+        _BASES.reset(token)
+
+
+def _digest(rows: sparse.csr_matrix, components: int, random_state: int) -> str:
+    """What a basis is learned from: the rows (their exact values) and the SVD's settings."""
+    rows = rows.tocsr()
+    rows.sort_indices()
+    h = hashlib.sha256(f"{rows.shape} {components} arpack {random_state}".encode())
+    for part in (rows.indptr, rows.indices, rows.data):
+        h.update(np.ascontiguousarray(part).tobytes())
+    return h.hexdigest()
 
 
 def _argmax(weights: np.ndarray) -> np.ndarray:

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
-from sklearn.preprocessing import normalize
 
 from ..errors import Diagnostics
 from ..models import Area, Paper, Site, Theme
@@ -18,6 +17,7 @@ from . import names
 from .model import ThemeModel
 from .stored import StoredTheme
 from .terms import document
+from .vectors import normalize
 
 
 def assign_themes(
@@ -49,11 +49,17 @@ def assign_themes(
             for i in members:
                 seed[i] = len(kept_stored)
             kept_stored.append(theme)
+    # Stored themes are carried (``carry.py``) only with the names and terms to carry.
+    joined = None
+    if kept_stored and all((names.stored_name(t) or ("", []))[1] for t in kept_stored):
+        joined_ids = {pid for t in kept_stored for pid in t.joined}
+        joined = [p.id in joined_ids for p in papers]
     model = ThemeModel(n_themes=n_themes, random_state=random_state, n_jobs=jobs).fit(
         [document(p) for p in papers],
         seed_labels=seed if kept_stored else None,
         stages=stages,
         seed_areas={i: t.area for i, t in enumerate(kept_stored) if t.area is not None},
+        joined=joined,
     )
 
     # A seeded theme keeps its stored slug (its URL) while it keeps at least half of its stored
@@ -112,6 +118,7 @@ def assign_themes(
         members = np.flatnonzero(model.labels_ == c)
         ranked = sorted(members.tolist(), key=lambda i: (-round(float(model.centrality_[i]), 9), i))
         theme.papers = [papers[i] for i in ranked]
+        theme.joined = [papers[i].id for i in ranked if not model.fitted_[i]]
     site.themes = sorted(themes, key=lambda t: (-len(t.papers), t.slug))
     site.areas = _areas(site.themes, model, index, kept_stored)
     return model

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Diagnostics
@@ -35,6 +35,8 @@ class StoredTheme:
     owners: list[str] | None = None
     """``permalink_owner`` of each paper (same order): which paper each permalink was given
     to, so that no paper added later takes it over. None in a file from before owners."""
+    joined: list[str] = field(default_factory=list)
+    """The papers (of ``papers``) that joined the theme after it was fitted (``carry.py``)."""
 
 
 def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> list[StoredTheme]:
@@ -66,6 +68,8 @@ def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> l
                 and _optional(item, "naming", int)
                 and _optional(item, "area_label", str)
                 and _owners_ok(item)
+                and _optional(item, "joined", list)
+                and all(isinstance(p, str) for p in item.get("joined") or [])
             ):
                 stored.append(
                     StoredTheme(
@@ -77,6 +81,7 @@ def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> l
                         item.get("naming"),
                         item.get("area_label"),
                         owners=item.get("owners"),
+                        joined=list(item.get("joined") or []),
                     )
                 )
                 continue
@@ -125,7 +130,8 @@ def permalink_owners(stored: list[StoredTheme]) -> dict[str, str]:
 def themes_record(site: Site) -> list[dict]:
     """``data/themes.json`` (and, copied to ``content/themes.json``, the seed of the next build):
     each theme's slug, name (``label``) and terms, papers (most typical first), area and area name,
-    and the version of the naming rules that made the name (``naming``)."""
+    the version of the naming rules that made the name (``naming``), and the papers that joined
+    the theme since it was fitted (``joined``, see ``carry.py``)."""
     from .names import NAMING  # names imports this module
 
     return [
@@ -138,6 +144,7 @@ def themes_record(site: Site) -> list[dict]:
             "owners": [permalink_owner(p.key) for p in t.papers],
             "area_label": t.area_label or None,
             "naming": NAMING,
+            "joined": list(t.joined),
         }
         for t in site.themes
     ]
