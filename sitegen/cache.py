@@ -518,17 +518,27 @@ def _stack(
     new_map: np.ndarray,
     width: int,
 ) -> sparse.csr_matrix:
-    """Rows ``old_rows`` from ``old_matrix`` and ``new_rows`` from ``new_matrix``, columns mapped."""
-    parts = []
-    for rows, matrix, col_map in ((old_rows, old_matrix, old_map), (new_rows, new_matrix, new_map)):
-        coo = matrix.tocoo()
-        parts.append((rows[coo.row], col_map[coo.col], coo.data.astype(np.int64)))
-    row = np.concatenate([p[0] for p in parts]).astype(np.int64)
-    col = np.concatenate([p[1] for p in parts]).astype(np.int64)
-    data = np.concatenate([p[2] for p in parts])
-    matrix = sparse.csr_matrix((data, (row, col)), shape=(n, width))
+    """Rows ``old_rows`` from ``old_matrix`` and ``new_rows`` from ``new_matrix``, columns mapped.
+    The maps keep the columns' order (both analyses' names are sorted, and so is their union), so
+    each row's columns stay sorted: the rows are moved as they are, nothing is sorted again."""
+
+    def mapped(matrix: sparse.csr_matrix, col_map: np.ndarray) -> sparse.csr_matrix:
+        return sparse.csr_matrix(
+            (matrix.data.astype(np.int64), col_map[matrix.indices], matrix.indptr),
+            shape=(matrix.shape[0], width),
+        )
+
+    both = sparse.vstack([mapped(old_matrix, old_map), mapped(new_matrix, new_map)], format="csr")
+    position = np.empty(n, dtype=np.int64)
+    position[np.concatenate([old_rows, new_rows]).astype(np.int64)] = np.arange(n)
+    matrix = both[position]
     matrix.sort_indices()
     return matrix
+
+
+def _used_columns(matrix: sparse.csr_matrix) -> np.ndarray:
+    """The columns ``matrix`` has a value in, ascending (a count, not a sort)."""
+    return np.flatnonzero(np.bincount(matrix.indices, minlength=matrix.shape[1]))
 
 
 def analyzer(cache: BuildCache) -> Callable[[Sequence[str]], Analysis]:
@@ -553,10 +563,10 @@ def analyzer(cache: BuildCache) -> Callable[[Sequence[str]], Analysis]:
             new = analyze_texts([texts[i] for i in fresh.tolist()])
             old_counts = old_analysis.counts[reuse[kept]]
             old_forms = old_analysis.forms[reuse[kept]]
-            terms = _Columns(old_analysis.terms, np.unique(old_counts.indices), new.terms)
+            terms = _Columns(old_analysis.terms, _used_columns(old_counts), new.terms)
             forms = _Columns(
                 ["\t".join(f) for f in old_analysis.spellings],
-                np.unique(old_forms.indices),
+                _used_columns(old_forms),
                 ["\t".join(f) for f in new.spellings],
             )
             result = Analysis(

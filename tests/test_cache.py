@@ -378,3 +378,29 @@ def test_paper_pages_rendered_from_the_same_data_are_read_back(tmp_path, monkeyp
     # A template of the user's could show anything: every page is rendered.
     (tmp_path / "templates" / "paper.html").write_text('{% extends "default/paper.html" %}', encoding="utf-8")
     assert build_cached().reused == []
+
+
+def test_the_term_analysis_put_together_from_the_cache_is_the_analysis_of_all(tmp_path):
+    """Rows of texts analyzed by an earlier build, plus the new texts analyzed alone, make exactly
+    the analysis of all the texts: same terms, same counts, same spellings (texts reordered,
+    removed, added, with terms the old ones lack)."""
+    from sitegen.themes.terms import analyze_texts
+
+    old = [
+        "Preference optimization aligns language models.",
+        "Speech synthesis with diffusion models.",
+        "Reinforcement learning from human feedback, at scale.",
+        "Graph neural networks for protein folding.",
+    ]
+    new = [old[2], "Zero-shot speech synthesis: a Diffusion model.", old[0], "Aardvark tokens, bees and zebras."]
+    with BuildCache(tmp_path / "cache") as cache:
+        cache_module.analyzer(cache)(old)
+    with BuildCache(tmp_path / "cache") as cache:
+        put_together = cache_module.analyzer(cache)(new)
+        assert cache.hits.get("analysis") == 1
+    expected = analyze_texts(new)
+    assert put_together.terms == expected.terms and put_together.spellings == expected.spellings
+    for name in ("counts", "forms"):
+        got, want = getattr(put_together, name), getattr(expected, name)
+        assert got.shape == want.shape and (got != want).nnz == 0 and got.has_sorted_indices
+        assert (got.indptr == want.indptr).all() and (got.indices == want.indices).all()
