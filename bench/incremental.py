@@ -167,8 +167,8 @@ def report(result: dict) -> str:
     keyed = statistics.median(r["reused"][1] for r in warm)
     lines += [
         "",
-        f"pages read back from the previous site (not rendered) in the warm build: {reused:,.0f} "
-        f"of the {keyed:,.0f} paper, edition and listing pages",
+        f"pages and feeds read back from the previous site (not rendered) in the warm build: {reused:,.0f} "
+        f"of the {keyed:,.0f} paper, edition and listing pages and theme feeds",
         f"warm / cold: wall {wall:.0%}, CPU {cpu:.0%}; "
         f"diff -r of the two outputs: {'empty' if result['diff_empty'] else 'NOT EMPTY'}",
     ]

@@ -27,6 +27,7 @@ from feedgen.feed import FeedGenerator
 from .config import SiteConfig
 from .models import Edition, Paper, Site, Theme
 from .render import hf_search
+from .reuse import PageReuse
 from .text import is_code_link, strip_controls
 
 MAIN_FEED = "feed.xml"
@@ -74,6 +75,14 @@ def build_date(site: Site) -> dt.datetime:
     return _midnight(max(dates)) if dates else _EPOCH
 
 
+def theme_date(papers: Iterable[Paper], fallback: dt.datetime) -> dt.datetime:
+    """A theme feed's lastBuildDate/updated: the date of the newest edition with one of its
+    ``papers`` (the newest ones: the feed's items), when its content last changed; else
+    ``fallback`` (the site's)."""
+    dates = [e.date for p in papers for e in p.editions if e.date]
+    return _midnight(max(dates)) if dates else fallback
+
+
 def _newest_first(papers: Iterable[Paper], rank: dict[int, int], limit: int) -> list[Paper]:
     """``papers`` in the order ``rank`` gives (``id(paper)`` -> its place in ``site.papers``:
     newest first seen first), at most ``limit``."""
@@ -81,16 +90,25 @@ def _newest_first(papers: Iterable[Paper], rank: dict[int, int], limit: int) -> 
 
 
 def _channel(
-    config: SiteConfig, site: Site, *, title: str, description: str, page: str, path: str, atom: bool = False
+    config: SiteConfig,
+    site: Site,
+    *,
+    title: str,
+    description: str,
+    page: str,
+    path: str,
+    atom: bool = False,
+    when: dt.datetime | None = None,
 ) -> FeedGenerator:
-    """A feed with its channel set: ``page`` is the site page it mirrors, ``path`` the feed itself."""
+    """A feed with its channel set: ``page`` is the site page it mirrors, ``path`` the feed
+    itself, ``when`` its date (default: the site's, ``build_date``)."""
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.title(_clean(title) if atom else _rss_title(title))
     fg.description(_clean(description) or _clean(title))
     fg.language(_clean(config.language))
     fg.generator(GENERATOR)
-    when = build_date(site)
+    when = when if when is not None else build_date(site)
     fg.lastBuildDate(when)
     fg.updated(when)
     fg.id(config.absolute(page))
@@ -213,8 +231,11 @@ def _paper_feed(
     path: str,
     atom: bool = False,
     ranks: dict[tuple[int, int], int] | None = None,
+    when: dt.datetime | None = None,
 ) -> bytes:
-    fg = _channel(config, site, title=title, description=description, page=page, path=path, atom=atom)
+    fg = _channel(
+        config, site, title=title, description=description, page=page, path=path, atom=atom, when=when
+    )
     fallback = build_date(site)
     ranks = ranks if ranks is not None else edition_ranks(site)
     for paper in papers:
@@ -256,8 +277,9 @@ def _editions_feed(config: SiteConfig, site: Site) -> bytes:
     return fg.rss_str(pretty=True)
 
 
-def render_feeds(config: SiteConfig, site: Site) -> dict[str, bytes]:
-    """Every feed of the site, by site-relative path."""
+def render_feeds(config: SiteConfig, site: Site, reuse: PageReuse | None = None) -> dict[str, bytes]:
+    """Every feed of the site, by site-relative path. ``reuse``: the previous build's files, a
+    theme's feed read back where it was made from the same data (``PageReuse.feed_key``)."""
     newest = site.papers[: config.feed_size]
     ranks = edition_ranks(site)  # once for every feed: each theme's feed would repeat the pass
     order = {id(p): i for i, p in enumerate(site.papers)}  # the same: once, not once a theme
@@ -272,15 +294,23 @@ def render_feeds(config: SiteConfig, site: Site) -> dict[str, bytes]:
         ATOM_FEED: _paper_feed(config, site, newest, path=ATOM_FEED, atom=True, **main),
         EDITIONS_FEED: _editions_feed(config, site),
     }
+    fallback = build_date(site)
     for theme in site.themes:
-        files[theme_feed(theme)] = _paper_feed(
-            config,
-            site,
-            _newest_first(theme.papers, order, config.feed_size),
-            title=f"{config.title}: {theme.label}",
-            description=f"The newest papers about {theme.label} in {config.title}.",
-            page=theme.url,
-            path=theme_feed(theme),
-            ranks=ranks,
-        )
+        path, items = theme_feed(theme), _newest_first(theme.papers, order, config.feed_size)
+        channel = {
+            "title": f"{config.title}: {theme.label}",
+            "description": f"The newest papers about {theme.label} in {config.title}.",
+            "page": theme.url,
+            "when": theme_date(items, fallback),
+        }
+        if reuse is not None:
+            # A theme's feed changes when its newest papers do, not with every edition.
+            key = reuse.feed_key(path, channel, items, ranks, fallback)
+            reuse.keys_now[path] = key
+            data = reuse.previous(path, key)
+            if data is not None:
+                files[path] = data
+                reuse.read_back.append(path)
+                continue
+        files[path] = _paper_feed(config, site, items, path=path, ranks=ranks, **channel)
     return files

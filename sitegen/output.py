@@ -69,7 +69,7 @@ def render_site(
         with stages("render"):
             emit(_pages(config, site, template_dirs, r))
         with stages("feeds"):
-            emit(render_feeds(config, site))
+            emit(render_feeds(config, site, r.reuse))
         with stages("search"):
             files.update(work.search_files())
         with stages("render"):

@@ -146,6 +146,24 @@ class PageReuse:
         chips = [[_theme(t), len(papers)] for t, papers in themes]
         return self._digest(["edition.html", name, title, what, chips, self.cards(edition.papers)])
 
+    def feed_key(
+        self,
+        name: str,
+        channel: dict[str, Any],
+        items: Sequence[Paper],
+        ranks: dict[tuple[int, int], int],
+        fallback: Any,
+    ) -> str:
+        """The key of a theme's feed: its channel (title, description, page, date), and each
+        item's card with its editions' dates and its place in each (the items' times); the
+        site's date only where an item has no dated edition (then it is the item's date)."""
+        times = [[[_iso(e.date), ranks.get((id(e), id(p)))] for e in p.editions] for p in items]
+        undated = any(not any(e.date for e in p.editions) for p in items)
+        what = [channel["title"], channel["description"], channel["page"], _iso(channel["when"])]
+        return self._digest(
+            ["feed", name, what, self.cards(items), times, _iso(fallback) if undated else None]
+        )
+
     def cards(self, papers: Sequence[Paper]) -> list[str]:
         """A digest of each paper's card (``card_view``), each computed once a build: a paper's
         card is on several listings."""

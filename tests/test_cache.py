@@ -392,7 +392,12 @@ def test_the_term_analysis_put_together_from_the_cache_is_the_analysis_of_all(tm
         "Reinforcement learning from human feedback, at scale.",
         "Graph neural networks for protein folding.",
     ]
-    new = [old[2], "Zero-shot speech synthesis: a Diffusion model.", old[0], "Aardvark tokens, bees and zebras."]
+    new = [
+        old[2],
+        "Zero-shot speech synthesis: a Diffusion model.",
+        old[0],
+        "Aardvark tokens, bees and zebras.",
+    ]
     with BuildCache(tmp_path / "cache") as cache:
         cache_module.analyzer(cache)(old)
     with BuildCache(tmp_path / "cache") as cache:

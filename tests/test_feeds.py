@@ -119,13 +119,16 @@ def test_channels_are_complete_and_dated_by_the_content(sample_build, feeds):
     newest = site.editions[0].date
     pages = {MAIN_FEED: "", ATOM_FEED: "", EDITIONS_FEED: "editions/"}
     pages.update({theme_feed(t): t.url for t in site.themes})
+    # A theme's feed is dated by the newest edition with one of its papers: when it last changed.
+    dated = {path: newest for path in pages}
+    dated.update({theme_feed(t): max(e.date for p in t.papers for e in p.editions) for t in site.themes})
     for path, feed in feeds.items():
         channel = feed.feed
         assert channel.title.startswith(config.title), path
         assert channel.get("subtitle"), path  # RSS description / Atom subtitle
         assert channel.language == config.language, path
         assert channel.generator == "sitegen", path  # no version: a release does not churn the bytes
-        assert day(channel.updated_parsed) == newest, path
+        assert day(channel.updated_parsed) == dated[path], path
         self_links = [link.href for link in channel.links if link.rel == "self"]
         assert self_links == [config.absolute(path)], path
         alternate = [link.href for link in channel.links if link.rel == "alternate"]
@@ -486,3 +489,34 @@ def test_a_site_without_papers_still_has_valid_feeds(sample_build):
         # No content, no clock: the epoch, so two empty builds are still identical.
         assert day(feed.feed.updated_parsed) == dt.date(1970, 1, 1)
     assert render_feeds(config, empty) == files
+
+
+def test_a_theme_feed_changes_only_when_its_newest_papers_do(tmp_path):
+    """A new edition with a few papers: the main feeds are dated by it, a theme's feed by the
+    newest edition with one of its papers, and the feed of a theme with no new paper keeps its
+    bytes (a subscriber's reader sees nothing new; an incremental build reads it back)."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    before = build(content, tmp_path / "before", diags=Diagnostics())
+    # Three papers about what the largest theme's three most typical papers are about.
+    theme = before.site.themes[0]
+    blocks = [f"Revisiting {p.title}\n\n{p.abstract}\n\n• 3 authors\n\n·\n\nDec 30" for p in theme.papers[:3]]
+    (content / "dumps" / "2025-12-31.txt").write_text(
+        "Daily Papers\n\nDec 31\n\n" + "\n\n".join(blocks) + "\n", encoding="utf-8"
+    )
+    after = build(content, tmp_path / "after", diags=Diagnostics())
+    assert after.site.editions[0].date == dt.date(2025, 12, 31)
+    touched = {p.theme.slug for p in after.site.editions[0].papers}
+    assert theme.slug in touched and len(touched) < len(after.site.themes)
+    for path in (MAIN_FEED, ATOM_FEED, EDITIONS_FEED):
+        assert day(parse((tmp_path / "after" / path).read_bytes()).feed.updated_parsed) == dt.date(
+            2025, 12, 31
+        )
+    for t in after.site.themes:
+        path = theme_feed(t)
+        feed = parse((tmp_path / "after" / path).read_bytes())
+        if t.slug in touched:
+            assert day(feed.feed.updated_parsed) == dt.date(2025, 12, 31), path
+        else:
+            assert day(feed.feed.updated_parsed) < dt.date(2025, 12, 31), path
+            assert (tmp_path / "after" / path).read_bytes() == (tmp_path / "before" / path).read_bytes(), path
