@@ -93,6 +93,9 @@ def _title_key(title: str) -> str:
 def permalink_key(title: str) -> str:
     """What a paper's permalink hash is computed from: the merge key of earlier versions (\\w+
     words of the NFKD-folded title). Kept as it was, so that no published permalink moves."""
+    if title.isascii():  # nothing to decompose, no accent to drop: the same key, at once
+        text = title.lower()
+        return " ".join(re.findall(r"\w+", text)) or " ".join(text.split())
     text = unicodedata.normalize("NFKD", title.casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(re.findall(r"\w+", text)) or " ".join(text.split())
