@@ -20,7 +20,9 @@ The stage runs on every build, so it is small and deterministic:
    a dump keeps existing papers where they were and theme slugs survive (see
    ``scripts/theme_stability.py``).
    Either way the themes are then refined until a round changes nothing (``_settle``): a build's
-   themes, stored and built again, come back unchanged.
+   themes, stored and built again, come back unchanged. While the papers the stored themes were
+   fitted on are at least 90 % of all, they are *carried* instead (``carry.py``): nothing is
+   factorized, and each new paper joins the theme it is most like.
    A theme whose papers share no subject term (a grab-bag, ``coherence.py``) is dissolved into
    the themes its papers lean to next.
 4. **Label** each theme with class-based TF-IDF (c-TF-IDF, as BERTopic does): the terms that are
@@ -30,11 +32,12 @@ The stage runs on every build, so it is small and deterministic:
 5. **Relate**: each paper's nearest papers by cosine similarity of their TF-IDF vectors, in
    blocks, within its area (``related.py``).
 
-The modules, in the order the stage runs them: ``terms`` (text to terms), ``model``
-(``ThemeModel``, a scikit-learn style estimator: ``__init__`` stores parameters, ``fit`` does the
-work and returns ``self``, learned attributes end in ``_``), ``areas`` (the cost at scale),
-``coherence`` (grab-bags), ``labels`` (c-TF-IDF), ``names`` (carried and pinned names),
-``related``, ``stored`` (``content/themes.json``) and ``stage``
+The modules, in the order the stage runs them: ``terms`` (text to terms), ``vectors`` (TF-IDF
+and unit rows, without importing scikit-learn), ``model`` (``ThemeModel``, a scikit-learn style
+estimator: ``__init__`` stores parameters, ``fit`` does the work and returns ``self``, learned
+attributes end in ``_``), ``carry`` (stored themes carried while few papers are new),
+``areas`` (the cost at scale), ``coherence`` (grab-bags), ``labels`` (c-TF-IDF), ``names``
+(carried and pinned names), ``related``, ``stored`` (``content/themes.json``) and ``stage``
 (``assign_themes``, the build stage that turns the model's output into ``Theme`` records).
 """
 
