@@ -596,18 +596,29 @@ def analyzer(cache: BuildCache) -> Callable[[Sequence[str]], Analysis]:
 
 class BasisStore:
     """Latent semantic bases (``themes.model.keeping_bases``), kept in the cache by the digest of
-    the rows they were learned on: with carried themes, every build learns on the same rows."""
+    the rows they were learned on: with carried themes, every build learns on the same rows. The
+    key names the numeric libraries' versions too: another version may learn other bits."""
 
     def __init__(self, cache: BuildCache) -> None:
         self.cache = cache
+        self.libraries = [_library_version(name) for name in ("scikit-learn", "scipy", "numpy")]
 
     def get(self, key: str) -> np.ndarray | None:
-        arrays = self.cache.get_arrays("basis", self.cache.key("basis", key))
+        arrays = self.cache.get_arrays("basis", self.cache.key("basis", key, self.libraries))
         basis = arrays.get("basis") if arrays is not None else None
         return basis if basis is not None and basis.ndim == 2 and basis.dtype == np.float64 else None
 
     def put(self, key: str, basis: np.ndarray) -> None:
-        self.cache.put_arrays("basis", self.cache.key("basis", key), {"basis": basis})
+        self.cache.put_arrays("basis", self.cache.key("basis", key, self.libraries), {"basis": basis})
+
+
+def _library_version(name: str) -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "-"
 
 
 def _load_analysis(cache: BuildCache, key: str) -> tuple[list[str], Analysis] | None:

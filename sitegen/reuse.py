@@ -155,9 +155,10 @@ class PageReuse:
         fallback: Any,
     ) -> str:
         """The key of a theme's feed: its channel (title, description, page, date), and each
-        item's card with its editions' dates and its place in each (the items' times); the
-        site's date only where an item has no dated edition (then it is the item's date)."""
-        times = [[[_iso(e.date), ranks.get((id(e), id(p)))] for e in p.editions] for p in items]
+        item's card, arXiv id (its link to Hugging Face), editions' dates and place in each (the
+        items' times); the site's date only where an item has no dated edition (then it is the
+        item's date)."""
+        times = [[p.arxiv_id, [[_iso(e.date), ranks.get((id(e), id(p)))] for e in p.editions]] for p in items]
         undated = any(not any(e.date for e in p.editions) for p in items)
         what = [channel["title"], channel["description"], channel["page"], _iso(channel["when"])]
         return self._digest(

@@ -409,3 +409,45 @@ def test_the_term_analysis_put_together_from_the_cache_is_the_analysis_of_all(tm
         got, want = getattr(put_together, name), getattr(expected, name)
         assert got.shape == want.shape and (got != want).nnz == 0 and got.has_sorted_indices
         assert (got.indptr == want.indptr).all() and (got.indices == want.indices).all()
+
+
+def test_a_theme_feed_key_changes_with_what_its_items_show(sample_build):
+    """The key a theme's feed is read back by (``PageReuse.feed_key``) changes with anything an
+    item shows: its card's data, its arXiv id (the Hugging Face link), its editions' dates."""
+    import dataclasses
+
+    from sitegen.feeds import edition_ranks, theme_feed
+    from sitegen.reuse import PageReuse
+
+    site = sample_build[0].site
+    theme = site.themes[0]
+    items = theme.papers[:5]
+    reuse = PageReuse(Path("."), {}, {}, {}, "salt")
+    channel = {"title": "t", "description": "d", "page": theme.url, "when": None}
+    ranks = edition_ranks(site)
+
+    def key() -> str:
+        reuse._cards.clear()
+        return reuse.feed_key(theme_feed(theme), channel, items, ranks, None)
+
+    before = key()
+    assert key() == before
+    paper = items[2]
+    for field, value in (
+        ("arxiv_id", "2501.00001"),
+        ("abstract", paper.abstract + " More."),
+        ("authors", 99),
+    ):
+        saved = getattr(paper, field)
+        setattr(paper, field, value)
+        try:
+            assert key() != before, field
+        finally:
+            setattr(paper, field, saved)
+    assert key() == before
+    saved_editions = paper.editions
+    paper.editions = [dataclasses.replace(saved_editions[0], date=None), *saved_editions[1:]]
+    try:
+        assert key() != before
+    finally:
+        paper.editions = saved_editions

@@ -191,7 +191,13 @@ def test_seeding_a_build_with_its_own_themes_changes_nothing(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "text", ["{not json", '{"slug": "x"}', '[{"slug": "x", "label": "y", "papers": [1]}]']
+    "text",
+    [
+        "{not json",
+        '{"slug": "x"}',
+        '[{"slug": "x", "label": "y", "papers": [1]}]',
+        '[{"slug": "x", "label": "y", "papers": [], "area": 100000000000000000000}]',
+    ],
 )
 def test_unreadable_stored_themes_are_reported_and_ignored(tmp_path, text):
     content = _content(tmp_path, DUMPS[:1])
@@ -525,3 +531,22 @@ def test_what_every_build_computes_without_scikit_learn_agrees_with_it():
         assert np.allclose(
             vectors.normalize(counts, norm).toarray(), sk_normalize(counts, norm=norm).toarray()
         )
+
+
+def test_carried_themes_keep_their_names_when_a_stored_file_lists_a_paper_twice(tmp_path):
+    """A hand-edited themes.json that lists some of one theme's papers in another too: the first
+    theme keeps them, and every theme, carried, keeps its slug, name and terms (none is named
+    afresh from the terms it would have had to compute)."""
+    content = _pinned_content(tmp_path, DUMPS)
+    record = json.loads((content / "themes.json").read_text(encoding="utf-8"))
+    twice = min(len(record[0]["papers"]), len(record[1]["papers"]))  # half of the second's list
+    for field in ("papers", "owners"):
+        record[1][field] = record[0][field][:twice] + record[1][field]
+    (content / "themes.json").write_text(json.dumps(record), encoding="utf-8")
+    diags = Diagnostics()
+    result = build(content, tmp_path / "out", diags=diags)
+    assert diags.items == []  # the file is taken as it is
+    now = {t.slug: t for t in result.site.themes}
+    for theme in record:
+        assert (now[theme["slug"]].label, now[theme["slug"]].terms) == (theme["label"], theme["terms"])
+    assert {p.id for p in now[record[0]["slug"]].papers} >= set(record[0]["papers"][:twice])

@@ -72,9 +72,11 @@ def assign_themes(
             if s < len(kept_stored):
                 old = {index[pid] for pid in kept_stored[s].papers if pid in index}
                 share = names.kept_share(old, set(np.flatnonzero(model.labels_ == c).tolist()))
-                if share >= 0.5:
+                # Carried themes (``carry.py``) keep all of it, whatever a stored file that lists
+                # a paper in two themes makes of the share.
+                if share >= 0.5 or model.carried_:
                     slugs[c] = kept_stored[s].slug
-                if share >= names.KEEP_NAME:
+                if share >= names.KEEP_NAME or model.carried_:
                     carried[c] = names.stored_name(kept_stored[s])
 
     # Terms: carried, else the model's.

@@ -13,6 +13,8 @@ from ..text import LONG_HASH, permalink_owner
 
 #: A theme's slug is a path segment of its page: bounded, whatever a stored file says.
 MAX_SLUG = 80
+#: An area number is an array index (an int32 will do), whatever a stored file says.
+MAX_AREA = 2**31
 
 
 @dataclass(slots=True)
@@ -62,7 +64,7 @@ def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> l
                 and isinstance(item.get("label"), str)
                 and isinstance(item.get("papers"), list)
                 and all(isinstance(p, str) for p in item["papers"])
-                and (item.get("area") is None or (type(item["area"]) is int and item["area"] >= 0))
+                and (item.get("area") is None or (type(item["area"]) is int and 0 <= item["area"] < MAX_AREA))
                 and _optional(item, "terms", list)
                 and all(isinstance(t, str) for t in item.get("terms") or [])
                 and _optional(item, "naming", int)
