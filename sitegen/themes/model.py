@@ -338,8 +338,8 @@ class ThemeModel:
         max_iter: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Themes of the rows of ``x``, each seen whole: (labels, centrality). Labels are seed
-        numbers where ``seeds`` gives them; centrality is each row's weight on its own topic (ranks
-        a theme's papers, most typical first). ``max_iter`` bounds the first factorization (the
+        numbers where ``seeds`` gives them; centrality is each row's weight on its own topic (the
+        build ranks a theme's papers by ``carry.typicality`` instead). ``max_iter`` bounds the first factorization (the
         refinement rounds that follow settle the themes)."""
         n = x.shape[0]
         if n < 3 or x.nnz == 0:
