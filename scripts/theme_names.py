@@ -69,17 +69,18 @@ def _by_slug(site, model, values) -> dict[str, float]:
     return out
 
 
-def verdicts(site, model) -> tuple[int, int]:
+def verdicts(site, model, fit: dict | None = None, cover: dict | None = None) -> tuple[int, int]:
     """(loose themes, grab-bags): cover below ``coherence.MIN_COVER``; subject fit below
-    ``coherence.MIN_FIT``."""
-    fit, cover = fits(site, model), covers(site, model)
+    ``coherence.MIN_FIT`` (``fit`` and ``cover``: ``fits`` and ``covers`` when already made)."""
+    fit = fit if fit is not None else fits(site, model)
+    cover = cover if cover is not None else covers(site, model)
     loose = sum(v < coherence.MIN_COVER for v in cover.values())
     return loose, sum(v < coherence.MIN_FIT for v in fit.values())
 
 
 def table(site, model, out: list[str]) -> None:
     fit, cover = fits(site, model), covers(site, model)
-    loose, grab = verdicts(site, model)
+    loose, grab = verdicts(site, model, fit, cover)
     out.append(
         f"\n{len(site.themes)} themes: {loose} loose (cover below {coherence.MIN_COVER}), {grab} grab-bags "
         f"(subject fit below {coherence.MIN_FIT})."

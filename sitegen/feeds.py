@@ -303,14 +303,7 @@ def render_feeds(config: SiteConfig, site: Site, reuse: PageReuse | None = None)
             "page": theme.url,
             "when": theme_date(items, fallback),
         }
-        if reuse is not None:
-            # A theme's feed changes when its newest papers do, not with every edition.
-            key = reuse.feed_key(path, channel, items, ranks, fallback)
-            reuse.keys_now[path] = key
-            data = reuse.previous(path, key)
-            if data is not None:
-                files[path] = data
-                reuse.read_back.append(path)
-                continue
-        files[path] = _paper_feed(config, site, items, path=path, ranks=ranks, **channel)
+        # A theme's feed changes when its newest papers do, not with every edition: else read back.
+        data = reuse.take(path, reuse.feed_key(path, channel, items, ranks, fallback)) if reuse else None
+        files[path] = data or _paper_feed(config, site, items, path=path, ranks=ranks, **channel)
     return files

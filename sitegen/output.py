@@ -100,11 +100,9 @@ def _pages(config: SiteConfig, site: Site, template_dirs: list[Path], r: Rendere
     def kept(name: str, key: str) -> bool:
         # A page rendered from the same data by the previous build is read back (``reuse.py``).
         assert reuse is not None
-        reuse.keys_now[name] = key
-        data = reuse.previous(name, key)
+        data = reuse.take(name, key)
         if data is not None:
             files[name] = data
-            reuse.read_back.append(name)
         return data is not None
 
     for edition in site.editions:

@@ -183,6 +183,15 @@ class PageReuse:
         text = json.dumps([self.base, *data], ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
+    def take(self, name: str, key: str) -> bytes | None:
+        """``previous``, with ``key`` kept for the next build and ``name`` counted as read back
+        when it is: for the pages and feeds rendered in this process (a worker's are sent back)."""
+        self.keys_now[name] = key
+        data = self.previous(name, key)
+        if data is not None:
+            self.read_back.append(name)
+        return data
+
     def previous(self, name: str, key: str) -> bytes | None:
         """The bytes of ``name`` in the previous site when they were rendered from ``key`` and
         are still there as recorded; else None (render it)."""

@@ -62,6 +62,7 @@ from .lunr_index import serialize_with
 from .lunr_stemmer import porter_stem
 from .models import Paper
 from .render import dump_json
+from .text import single_spaced
 
 FORMAT = 2
 """Version of the manifest's shape; bump it when the UI must change to read the files."""
@@ -187,7 +188,7 @@ def document(paper: Paper, position: int) -> dict[str, str]:
 def js_spaces(text: str) -> str:
     """``text`` with each run of what JavaScript calls a space as one plain space. Most texts have
     only single plain spaces (printable ASCII, no two in a row): they are returned as they are."""
-    if text.isascii() and text.isprintable() and "  " not in text:
+    if single_spaced(text):
         return text
     return _JS_SPACES.sub(" ", text)
 

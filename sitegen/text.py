@@ -19,6 +19,12 @@ def _plain(text: str) -> bool:
     return text.isascii() and text.isprintable()
 
 
+def single_spaced(text: str) -> bool:
+    """Printable ASCII with no two spaces in a row: nothing to collapse, in Python's sense of a
+    space or in JavaScript's (``search.js_spaces``)."""
+    return _plain(text) and "  " not in text
+
+
 def has_controls(text: str) -> bool:
     """Whether ``strip_controls`` would remove anything."""
     return not _plain(text) and _CONTROL.search(text) is not None
@@ -31,7 +37,7 @@ def strip_controls(text: str) -> str:
 
 def clean_line(text: str) -> str:
     """Collapse every kind of space (non-breaking included) and trim."""
-    if _plain(text) and "  " not in text:
+    if single_spaced(text):
         return text.strip()
     return _SPACES.sub(" ", strip_controls(text)).strip()
 
@@ -95,9 +101,9 @@ def permalink_key(title: str) -> str:
     words of the NFKD-folded title). Kept as it was, so that no published permalink moves."""
     if title.isascii():  # nothing to decompose, no accent to drop: the same key, at once
         text = title.lower()
-        return " ".join(re.findall(r"\w+", text)) or " ".join(text.split())
-    text = unicodedata.normalize("NFKD", title.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    else:
+        text = unicodedata.normalize("NFKD", title.casefold())
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(re.findall(r"\w+", text)) or " ".join(text.split())
 
 

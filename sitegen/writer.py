@@ -390,12 +390,16 @@ class SiteWriter:
         for name, path, data in batch:
             self._written.add(name)
             digest = hashlib.sha256(data).hexdigest() if previous is not None else ""
-            if present is not None and name not in self._staged:
+            if present is not None:
                 recorded = previous.get(name) if previous else None
-                if recorded and recorded[0] == digest and present.get(name) == tuple(recorded[1:]):
+                if (
+                    name not in self._staged
+                    and recorded
+                    and recorded[0] == digest
+                    and present.get(name) == tuple(recorded[1:])
+                ):
                     self.record[name] = recorded  # unchanged: stays where it is
                     continue
-            if present is not None:
                 target = self._staged.get(name) or self.tmp / f"{next(self._numbers)}.new"
                 self._staged[name] = target
             else:
