@@ -32,10 +32,12 @@ within a rounding error of a half; this module matches lunr.py, the reference it
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
@@ -242,7 +244,97 @@ def _read_tokens(
     return refs, key_ids, np.concatenate(occurrences), segment_sizes
 
 
-def _serialize_index(
+@dataclass(slots=True, eq=False)
+class TermScores:
+    """A Lunr index as arrays: everything ``lunr.Index.serialize()`` holds, before it is made the
+    millions of Python lists and dicts of that form (``serialize``). ``search.py`` cuts its shards
+    from these arrays, so they hold the very numbers of the serialized index.
+
+    ``scores``: one row per (document, field), documents in order then fields in order, one column
+    per term number (``_index``, order of first occurrence); each stored entry is the term's rounded
+    BM25 score in that field of that document (the field vector's element), indices sorted.
+    """
+
+    version: str
+    fields: list[str]
+    refs: list[str]
+    #: The terms by number.
+    terms: list[str]
+    scores: sp.csr_matrix
+    #: The search pipeline, serialized (``Pipeline.serialize``).
+    search_pipeline: list[str]
+    #: Every distinct token the tokenizer cut, before the pipeline (of any field, first seen first).
+    tokens: list[str]
+
+    def sorted_terms(self) -> list[int]:
+        """The term numbers in the order of the terms (code point order: the inverted index's)."""
+        return sorted(range(len(self.terms)), key=self.terms.__getitem__)
+
+    def serialize(self) -> dict[str, Any]:
+        """The serialized index (what lunr.py's ``Index.serialize`` makes; the garbage collector
+        paused, see ``serialize_index``)."""
+        with _no_gc():
+            return self._serialize()
+
+    def _serialize(self) -> dict[str, Any]:
+        names, refs, tf = self.fields, self.refs, self.scores
+        n_fields, n_terms = len(names), len(self.terms)
+        n_segments = len(refs) * n_fields
+        # Millions of entries but a few thousand distinct values: each distinct number is one Python object.
+        numbers = np.array(range(n_terms), dtype=object)[tf.indices].tolist()
+        elements = list(chain.from_iterable(zip(numbers, _shared_floats(tf.data), strict=True)))
+        del numbers
+        bounds = (2 * tf.indptr).tolist()
+        field_vectors = [
+            [
+                f"{names[segment % n_fields]}/{refs[segment // n_fields]}",
+                elements[bounds[segment] : bounds[segment + 1]],
+            ]
+            for segment in range(n_segments)
+        ]
+        del elements
+
+        # Per field, the documents of each term in document order (columns of the field's rows; of
+        # the stored entries, whatever their value: a score rounded to 0 is still a posting).
+        pattern = sp.csr_matrix((np.ones(len(tf.indices)), tf.indices, tf.indptr), shape=tf.shape)
+        ref_array = np.array(refs, dtype=object)
+        by_field = []
+        for f in range(n_fields):
+            columns = pattern[f::n_fields].tocsc()
+            columns.sort_indices()
+            by_field.append((names[f], columns.indptr.tolist(), ref_array[columns.indices].tolist()))
+        inverted_index = []
+        for number in self.sorted_terms():
+            posting: dict[str, Any] = {
+                name: dict.fromkeys(doc_refs[starts[number] : starts[number + 1]], NO_METADATA)
+                for name, starts, doc_refs in by_field
+            }
+            posting["_index"] = number
+            inverted_index.append([self.terms[number], posting])
+
+        return {
+            "version": self.version,
+            "fields": list(names),
+            "fieldVectors": field_vectors,
+            "invertedIndex": inverted_index,
+            "pipeline": list(self.search_pipeline),
+        }
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    # An index is millions of small dicts and lists and no cycles: the cyclic garbage collector
+    # would walk them again and again as they are made (a third of the time) and find nothing.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _term_scores(
     documents: Iterable[Mapping[str, Any]],
     fields: Sequence[tuple[str, float]],
     pipeline: Pipeline,
@@ -252,8 +344,8 @@ def _serialize_index(
     boosts: Sequence[float] | None = None,
     k1: float = K1,
     b: float = B,
-) -> dict[str, Any]:
-    """``serialize_index`` with the garbage collector paused."""
+) -> TermScores:
+    """``term_scores`` with the garbage collector paused."""
     names = [name for name, _ in fields]
     if len(set(names)) != len(names):
         raise ValueError(f"fields declared twice: {names}")
@@ -270,6 +362,7 @@ def _serialize_index(
     for key in key_ids:
         variant, text = (0, key) if isinstance(key, str) else key
         keys_of_variant.setdefault(variant, []).append(text)
+    tokens = list(dict.fromkeys(chain.from_iterable(keys_of_variant.values())))
     terms_of_variant = {
         variant: iter(_run_pipeline(_functions(pipeline, names[variant_of.index(variant)]), texts))
         for variant, texts in keys_of_variant.items()
@@ -335,46 +428,32 @@ def _serialize_index(
         if len(boosts) != n_docs:
             raise ValueError(f"{len(boosts)} document boosts for {n_docs} documents")
         score = score * np.asarray(boosts, dtype=np.float64)[rows // n_fields]
-    rounded = _round3(score)
+    return TermScores(
+        version=__TARGET_JS_VERSION__,
+        fields=names,
+        refs=refs,
+        terms=list(term_ids),
+        scores=sp.csr_matrix((_round3(score), tf.indices, tf.indptr), shape=tf.shape),
+        search_pipeline=search_pipeline.serialize(),
+        tokens=tokens,
+    )
 
-    # Millions of entries but a few thousand distinct values: each distinct number is one Python object.
-    numbers = np.array(range(n_terms), dtype=object)[tf.indices].tolist()
-    elements = list(chain.from_iterable(zip(numbers, _shared_floats(rounded), strict=True)))
-    del numbers
-    bounds = (2 * tf.indptr).tolist()
-    field_vectors = [
-        [
-            f"{names[segment % n_fields]}/{refs[segment // n_fields]}",
-            elements[bounds[segment] : bounds[segment + 1]],
-        ]
-        for segment in range(n_segments)
-    ]
-    del elements
 
-    # Per field, the documents of each term in document order (columns of the field's rows).
-    ref_array = np.array(refs, dtype=object)
-    by_field = []
-    for f in range(n_fields):
-        columns = tf[f::n_fields].tocsc()
-        columns.sort_indices()
-        by_field.append((names[f], columns.indptr.tolist(), ref_array[columns.indices].tolist()))
-    inverted_index = []
-    for term in sorted(term_ids):
-        number = term_ids[term]
-        posting: dict[str, Any] = {
-            name: dict.fromkeys(doc_refs[starts[number] : starts[number + 1]], NO_METADATA)
-            for name, starts, doc_refs in by_field
-        }
-        posting["_index"] = number
-        inverted_index.append([term, posting])
-
-    return {
-        "version": __TARGET_JS_VERSION__,
-        "fields": names,
-        "fieldVectors": field_vectors,
-        "invertedIndex": inverted_index,
-        "pipeline": search_pipeline.serialize(),
-    }
+def term_scores(
+    documents: Iterable[Mapping[str, Any]],
+    fields: Sequence[tuple[str, float]],
+    pipeline: Pipeline,
+    search_pipeline: Pipeline,
+    *,
+    ref: str = "ref",
+    boosts: Sequence[float] | None = None,
+    k1: float = K1,
+    b: float = B,
+) -> TermScores:
+    """The index of ``documents`` as arrays (``TermScores``); ``.serialize()`` is what lunr.py's
+    builder would serialize. The arguments are ``serialize_index``'s."""
+    with _no_gc():
+        return _term_scores(documents, fields, pipeline, search_pipeline, ref=ref, boosts=boosts, k1=k1, b=b)
 
 
 def serialize_index(
@@ -398,17 +477,9 @@ def serialize_index(
     Unlike lunr.py's builder, two documents with the same ref are refused (ValueError) rather than
     merged into one, and no documents make an empty index rather than a ZeroDivisionError.
     """
-    # The index is millions of small dicts and lists and no cycles: the cyclic garbage collector
-    # would walk them again and again as they are made (a third of the time) and find nothing.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _serialize_index(
-            documents, fields, pipeline, search_pipeline, ref=ref, boosts=boosts, k1=k1, b=b
-        )
-    finally:
-        if enabled:
-            gc.enable()
+    return term_scores(
+        documents, fields, pipeline, search_pipeline, ref=ref, boosts=boosts, k1=k1, b=b
+    ).serialize()
 
 
 def serialize_with(builder: Builder, documents: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -418,13 +489,18 @@ def serialize_with(builder: Builder, documents: Iterable[Mapping[str, Any]]) -> 
     pipelines, ``k1`` and ``b``; so a caller swaps ``add`` + ``build().serialize()`` for this call and
     keeps its configuration in one place. The builder is not changed (and must have no documents).
     """
+    return scores_with(builder, documents).serialize()
+
+
+def scores_with(builder: Builder, documents: Iterable[Mapping[str, Any]]) -> TermScores:
+    """``serialize_with``'s index as arrays (``TermScores``): what ``.serialize()`` makes the dict of."""
     if builder.document_count:
         raise ValueError("the builder already has documents: they would not be in the written index")
     if builder.metadata_whitelist:
         raise ValueError(f"metadata is not written (whitelist: {builder.metadata_whitelist})")
     if any(field.extractor is not None for field in builder._fields.values()):
         raise ValueError("field extractors are not supported: pass the extracted values in the documents")
-    return serialize_index(
+    return term_scores(
         documents,
         [(name, field.boost) for name, field in builder._fields.items()],
         builder.pipeline,

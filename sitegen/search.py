@@ -1,8 +1,9 @@
 """Search data: a Lunr index built here, split by term into shards, queried in the browser with lunr.js 2.3.9.
 
-The whole index is built once (``build_index``, the only call to the index builder) and serialized
-exactly as ``lunr.Index.serialize`` does; everything else is cut from that dict, so the shards hold
-the same numbers as the single index and lunr.js ranks the same way from them. Files written under
+The whole index is built once (``index_scores``, the only call to the index builder), as arrays
+whose ``serialize()`` is exactly what ``lunr.Index.serialize`` makes (``build_index``); the shards
+are cut from those arrays, so they hold the same numbers as the single index and lunr.js ranks the
+same way from them. Files written under
 ``data/search/`` (deterministic JSON, sorted keys):
 
 ``manifest.json``
@@ -46,8 +47,7 @@ import functools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
-from itertools import chain
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -58,7 +58,7 @@ from lunr.stop_word_filter import WORDS as STOP_WORDS
 from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 
-from .lunr_index import serialize_with
+from .lunr_index import TermScores, scores_with
 from .lunr_stemmer import porter_stem
 from .models import Paper
 from .render import dump_json
@@ -93,9 +93,6 @@ _FOLD_EXTRA = str.maketrans(
 # What lunr.js's tokenizer splits on (/[\s\-]+/, JavaScript's \s); lunr.py splits on fewer spaces,
 # so text is normalized to plain spaces first and both cut words at the same places.
 _JS_SPACES = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
-# lunr.py's tokenizer (SEPARATOR_CHARS), for listing the words of a text the way the index saw them:
-# each of them made a space, and the text split at spaces.
-_TO_SPACE = str.maketrans(dict.fromkeys("\t\n\r\f\v\xa0-", " "))
 # A possessive: LLM's, model’s (the apostrophe as typed, as typeset, or as a modifier letter).
 _POSSESSIVES = ("'s", "\u2019s", "\u02bcs")
 
@@ -227,29 +224,30 @@ def search_order(papers: Sequence[Paper]) -> list[Paper]:
     return list(reversed(papers))  # Site.papers is newest first
 
 
-def build_index(documents: Sequence[dict[str, str]]) -> dict[str, Any]:
-    """The single Lunr index of ``documents``, serialized (what ``lunr.Index.load`` takes).
+def index_scores(documents: Sequence[dict[str, str]]) -> TermScores:
+    """The single Lunr index of ``documents`` as arrays: the one place the index is built.
 
-    The one place the index is built: everything else is cut from this dict, so a faster writer
-    producing the same dict changes nothing downstream.
+    The shards are cut from these arrays, and ``build_index`` is their ``serialize()``: what
+    lunr.py's builder would make (``lunr_index.reference_index``), written much faster.
     """
-    # What lunr.py's builder would make (lunr_index.reference_index), written much faster.
-    return serialize_with(new_builder(), documents)
+    return scores_with(new_builder(), documents)
 
 
-def word_stems(documents: Sequence[dict[str, str]]) -> dict[str, str]:
-    """Every indexed word that the stemmer changes, folded and trimmed, with its stem.
+def build_index(documents: Sequence[dict[str, str]]) -> dict[str, Any]:
+    """The single Lunr index of ``documents``, serialized (what ``lunr.Index.load`` takes): the
+    index the shards, assembled (``assemble``), are equal to."""
+    return index_scores(documents).serialize()
+
+
+def word_stems(tokens: Iterable[str]) -> dict[str, str]:
+    """Every indexed word that the stemmer changes, folded and trimmed, with its stem; ``tokens``:
+    the distinct tokens the index was cut into (``TermScores.tokens``).
 
     What the browser needs to match a half-typed ``reinforcem`` to ``reinforcement``, stored as
     ``reinforc``: a prefix of the word, but not of its stem.
     """
-    raw: set[str] = set()
-    for doc in documents:
-        for name in FIELDS:
-            # (Two separators in a row leave an empty string, which is no word.)
-            raw.update(doc[name].lower().translate(_TO_SPACE).split(" "))
     out: dict[str, str] = {}
-    for token in raw:
+    for token in tokens:
         word = trim_text(fold_text(token))
         if not word or word in STOP_WORDS or word in out:
             continue
@@ -271,37 +269,25 @@ def _boundary(previous: str, first: str) -> str:
 
 
 class _Postings:
-    """Every (term, field, paper, score) of a serialized index, read off its field vectors once
-    into arrays sorted by term, field and paper position (no Python loop per posting)."""
+    """Every (term, field, paper, score) of an index, from its arrays (``TermScores``), sorted by
+    term, field and paper position (no Python loop per posting)."""
 
-    def __init__(self, serialized: dict[str, Any]) -> None:
-        fields = serialized["fields"]
-        field_no = {name: n for n, name in enumerate(fields)}
-        self.n_fields = len(fields)
-        vectors = serialized["fieldVectors"]
-        counts = np.fromiter(
-            (len(elements) // 2 for _, elements in vectors), dtype=np.int64, count=len(vectors)
-        )
-        field_of = np.empty(len(vectors), dtype=np.int64)
-        position_of = np.empty(len(vectors), dtype=np.int64)
-        for n, (field_ref, _) in enumerate(vectors):
-            name, doc_ref = field_ref.split("/", 1)
-            field_of[n], position_of[n] = field_no[name], int(doc_ref, 36)
+    def __init__(self, index: TermScores) -> None:
+        self.n_fields = n_fields = len(index.fields)
+        scores = index.scores
         # Arrays only, each freed once used: at 20,000 papers there are millions of postings, and
         # the index is built in a worker beside the rest of the build.
-        pairs = np.fromiter(
-            chain.from_iterable(elements for _, elements in vectors),
-            dtype=np.float64,
-            count=2 * int(counts.sum()),
-        ).reshape(-1, 2)
-        term = pairs[:, 0].astype(np.int64)
-        field = np.repeat(field_of, counts)
-        position = np.repeat(position_of, counts)
+        rows = np.repeat(np.arange(scores.shape[0], dtype=np.int64), np.diff(scores.indptr))
+        field = rows % n_fields
+        position_of = np.fromiter((int(r, 36) for r in index.refs), dtype=np.int64, count=len(index.refs))
+        position = position_of[rows // n_fields]
+        del rows
+        term = scores.indices.astype(np.int64)
         order = np.lexsort((position, field, term))
         term, field, position = term[order], field[order], position[order]
-        self.score = pairs[:, 1][order]
-        del pairs, order
-        self.key = term * self.n_fields + field
+        self.score = scores.data[order]
+        del order
+        self.key = term * n_fields + field
         del field
         # Papers of each term: a (term, paper) pair once, whatever fields it is in.
         papers = int(position.max(initial=0)) + 1
@@ -359,18 +345,18 @@ def _completions(
 
 
 def shard_index(
-    serialized: dict[str, Any], stems: dict[str, str], shard_bytes: int = SHARD_BYTES
+    index: TermScores, stems: dict[str, str], shard_bytes: int = SHARD_BYTES
 ) -> tuple[list[list[str]], list[dict[str, Any]]]:
-    """Cut a serialized index into term shards: (``[[boundary, ...]]`` per shard, shard bodies).
+    """Cut an index into term shards: (``[[boundary, ...]]`` per shard, shard bodies).
 
     Terms stay in the index's sorted order and each term's postings stay whole in one shard; a shard
     closes once it reaches ``shard_bytes``, so very common terms (a posting per paper) end up alone.
     """
-    postings = _Postings(serialized)
-    terms = [term for term, _ in serialized["invertedIndex"]]
+    postings = _Postings(index)
+    indexes = index.sorted_terms()
+    terms = [index.terms[number] for number in indexes]
     entries: list[list[Any]] = []
     df: dict[str, int] = {}
-    indexes = [posting["_index"] for _, posting in serialized["invertedIndex"]]
     for term, index, spans in zip(terms, indexes, postings.spans(indexes), strict=True):
         df[term] = postings.papers(index)
         entries.append([term, index, spans])
@@ -504,10 +490,9 @@ def search_files(papers: Sequence[Paper], shard_bytes: int = SHARD_BYTES) -> dic
     pipeline = new_builder().search_pipeline.serialize()
     shards: list[list[str]] = []
     if ordered:  # lunr cannot build an empty index; a site with no papers has no shards
-        documents = [document(paper, n) for n, paper in enumerate(ordered)]
-        serialized = build_index(documents)
-        pipeline = serialized["pipeline"]
-        boundaries, bodies = shard_index(serialized, word_stems(documents), shard_bytes)
+        index = index_scores([document(paper, n) for n, paper in enumerate(ordered)])
+        pipeline = index.search_pipeline
+        boundaries, bodies = shard_index(index, word_stems(index.tokens), shard_bytes)
         for n, (entry, body) in enumerate(zip(boundaries, bodies, strict=True)):
             name = f"terms/{n}.json"
             files[PREFIX + name] = dump_json(body)
