@@ -41,4 +41,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from sitegen.cli import exit_now
+
+    exit_now(main())  # as the command ends (sitegen.cli.run)

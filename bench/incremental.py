@@ -57,7 +57,7 @@ cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 reused = [len(results[-1].reused), results[-1].reusable] if results else [0, 0]
 print(json.dumps({"code": code, "stages": stages, "cpu": cpu, "wall_inside": time.perf_counter() - start,
                   "reused": reused}), file=sys.stderr)
-sys.exit(code)
+cli.exit_now(code)  # as the command ends (cli.run)
 """
 
 

@@ -35,6 +35,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,7 @@ class BuildCache:
         self._lock: Any = None
         self.hits: dict[str, int] = {}
         self.misses: dict[str, int] = {}
+        self._counting = threading.Lock()
 
     # -- lifetime --------------------------------------------------------------------------------
 
@@ -239,8 +241,9 @@ class BuildCache:
         self._used.add(path)
 
     def _count(self, kind: str, hit: bool) -> None:
-        table = self.hits if hit else self.misses
-        table[kind] = table.get(kind, 0) + 1
+        with self._counting:  # (the build reads its site's entry in another thread)
+            table = self.hits if hit else self.misses
+            table[kind] = table.get(kind, 0) + 1
 
     def get_json(self, kind: str, key: str) -> Any | None:
         """The JSON value stored under ``key``, or None (a miss)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -186,5 +187,28 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The ``sitegen`` command: ``main``, then exit without freeing what the build made.
+
+    A large build leaves millions of objects (pages, the search index's arrays and lists) that
+    the interpreter would free one by one on exit, for nothing: at 20,000 papers that took 0.35 s
+    after the site was written. Every file is closed and every worker joined by then (the build
+    leaves its ``with`` blocks), and the output is flushed here; as mypy does (``hard_exit``).
+    """
+    code = main()
+    exit_now(code)
+
+
+def exit_now(code: int) -> None:
+    """Flush stdout and stderr, then end the process with ``code`` without the interpreter's
+    clean-up (``os._exit``)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (``sitegen build | head``): nothing to say
+            code = code or 1
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
