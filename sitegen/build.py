@@ -15,6 +15,7 @@ from . import group, merge, reader, themes
 from .cache import (
     BasisStore,
     BuildCache,
+    NeighbourStore,
     analyzer,
     diagnostics_from_json,
     digest_of,
@@ -30,6 +31,7 @@ from .reuse import PageReuse, read_keys, uses_own_templates
 from .safe import inside
 from .stages import Stages, default_jobs
 from .themes.model import keeping_bases
+from .themes.related import keeping_neighbours
 from .themes.terms import reusing
 from .writer import SiteWriter, read_record
 
@@ -213,7 +215,11 @@ def gather(
             site, n_themes=config.themes, stored=stored, stages=stages, jobs=jobs, pins=pins, diags=diags
         )
     else:
-        with reusing(analyzer(cache)), keeping_bases(BasisStore(cache)):
+        with (
+            reusing(analyzer(cache)),
+            keeping_bases(BasisStore(cache)),
+            keeping_neighbours(NeighbourStore(cache)),
+        ):
             themes.assign_themes(
                 site, n_themes=config.themes, stored=stored, stages=stages, jobs=jobs, pins=pins, diags=diags
             )

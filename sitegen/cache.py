@@ -49,6 +49,7 @@ except ImportError:  # not POSIX: no lock
     fcntl = None  # type: ignore[assignment]
 
 from .errors import SitegenError
+from .themes.related import Neighbours
 from .themes.terms import Analysis, analyze_texts
 
 FORMAT = 1
@@ -613,6 +614,67 @@ class BasisStore:
 
     def put(self, key: str, basis: np.ndarray) -> None:
         self.cache.put_arrays("basis", self.cache.key("basis", key, self.libraries), {"basis": basis})
+
+
+class NeighbourStore:
+    """Each paper's nearest papers (``themes.related.keeping_neighbours``), kept from one build
+    to the next (one entry, replaced by each build): with carried themes, a build compares the
+    papers it had with the new ones only."""
+
+    def __init__(self, cache: BuildCache) -> None:
+        self.cache = cache
+        self.key = cache.key("neighbours", "last")
+
+    def get(self) -> Neighbours | None:
+        arrays = self.cache.get_arrays("neighbours", self.key)
+        if arrays is None:
+            return None
+        try:
+            n, k = (int(x) for x in arrays["shape"].tolist())
+            keys = arrays["keys"]
+            indices, scores, areas = arrays["indices"], arrays["scores"], arrays["areas"]
+            if (
+                keys.shape != (n,)
+                or keys.dtype != np.dtype("S16")
+                or indices.shape != (n, k)
+                or scores.shape != (n, k)
+                or areas.shape != (n,)
+                or indices.dtype.kind != "i"
+                or scores.dtype != np.float64
+                or areas.dtype.kind != "i"
+                or (n and k and (indices.min() < -1 or indices.max() >= n))
+            ):
+                raise ValueError("arrays of the wrong shape or type")
+            rows = arrays["rows"].tobytes().decode("ascii")
+        except (KeyError, ValueError, TypeError, UnicodeDecodeError) as exc:
+            self.cache.reject("neighbours", self.key, f"not the related papers of a build ({exc})")
+            return None
+        # (np.bytes_ drops trailing zero bytes: the keys are taken back at their full width.)
+        width = keys.dtype.itemsize
+        blob = keys.tobytes()
+        return Neighbours(
+            [blob[i : i + width] for i in range(0, len(blob), width)],
+            areas.astype(int),
+            indices.astype(int),
+            scores,
+            rows,
+            k,
+        )
+
+    def put(self, neighbours: Neighbours) -> None:
+        n, k = len(neighbours.keys), neighbours.k
+        self.cache.put_arrays(
+            "neighbours",
+            self.key,
+            {
+                "shape": np.array([n, k], dtype=np.int64),
+                "keys": np.frombuffer(b"".join(neighbours.keys), dtype="S16") if n else np.zeros(0, "S16"),
+                "indices": neighbours.indices.astype(np.int64),
+                "scores": neighbours.scores.astype(np.float64),
+                "areas": neighbours.areas.astype(np.int64),
+                "rows": np.frombuffer(neighbours.rows.encode("ascii"), dtype=np.uint8),
+            },
+        )
 
 
 def _library_version(name: str) -> str:

@@ -18,15 +18,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
 import sitegen
 from sitegen import cache as cache_module
 from sitegen.build import BuildResult, build
-from sitegen.cache import BuildCache
+from sitegen.cache import BuildCache, NeighbourStore
 from sitegen.errors import Diagnostics
 from sitegen.reuse import paper_view
+from sitegen.themes.related import Neighbours
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -451,3 +453,31 @@ def test_a_theme_feed_key_changes_with_what_its_items_show(sample_build):
         assert key() != before
     finally:
         paper.editions = saved_editions
+
+
+def test_the_related_papers_kept_for_the_next_build_read_back_as_written(tmp_path):
+    rng = np.random.default_rng(0)
+    n, k = 7, 3
+    neighbours = Neighbours(
+        # keys ending in zero bytes too (a numpy bytes value would drop them)
+        [bytes(rng.integers(0, 256, 15, dtype=np.uint8)) + b"\0" for _ in range(n)],
+        rng.integers(0, 2, n),
+        np.array([[1, 2, -1], [0, 2, 3], [0, 1, 3], [1, 2, 0], [5, 6, -1], [4, 6, -1], [4, 5, -1]]),
+        rng.random((n, k)),
+        "f" * 64,
+        k,
+    )
+    with BuildCache(tmp_path / "cache") as cache:
+        NeighbourStore(cache).put(neighbours)
+    with BuildCache(tmp_path / "cache") as cache:
+        back = NeighbourStore(cache).get()
+    assert back is not None
+    assert back.keys == neighbours.keys and back.rows == neighbours.rows and back.k == k
+    for name in ("areas", "indices", "scores"):
+        assert np.array_equal(getattr(back, name), getattr(neighbours, name))
+    # Arrays behind a valid checksum that are not a build's related papers: refused, said.
+    with BuildCache(tmp_path / "cache") as cache:
+        store = NeighbourStore(cache)
+        cache.put_arrays("neighbours", store.key, {"shape": np.array([n, k]), "keys": np.zeros(2)})
+        assert store.get() is None
+    assert any("not the related papers of a build" in note for note in cache.notes)

@@ -26,7 +26,7 @@ from sitegen.output import paper_pages
 from sitegen.render import PAGE_SIZE, Renderer, paginate
 from sitegen.sitemap import sitemap_files
 from sitegen.stages import forked_map
-from sitegen.themes import ThemeModel, analyze, document
+from sitegen.themes import ThemeModel, analyze, document, related
 from sitegen.themes.related import nearest
 from sitegen.themes.terms import analyze_all
 
@@ -142,6 +142,96 @@ def test_related_in_blocks_equals_the_dense_computation(scaled):
         expected = np.lexsort((index, -sim[i]))[:5]
         # Equal up to rounding between a block's product and the whole matrix's.
         assert np.allclose(sim[i, got[i]], sim[i, expected]), i
+
+
+def test_a_pairs_similarity_is_the_same_in_any_block(scaled):
+    # What lets a build reuse the last build's neighbours: the same bits whatever the matrices.
+    x, e = scaled.tfidf_, scaled.embedding_
+    eq, weight = related.lsa_integers(e)
+    whole = (x @ x.T).toarray() + weight * (eq @ eq.T)
+    rows, cols = np.arange(3, 40, 3), np.arange(100, 260, 7)
+    part = (x[rows] @ x[cols].T).toarray() + weight * (eq[rows] @ eq[cols].T)
+    assert np.array_equal(part, whole[np.ix_(rows, cols)])
+    # 5e-6 from the float cosines at most
+    assert np.abs(weight * (eq @ eq.T) - 0.25 * (e @ e.T)).max() < 1e-5
+
+
+class _Store:
+    """``related.NeighbourStore`` in memory, counting the builds that found everything anew."""
+
+    def __init__(self) -> None:
+        self.kept: related.Neighbours | None = None
+
+    def get(self) -> related.Neighbours | None:
+        return self.kept
+
+    def put(self, neighbours: related.Neighbours) -> None:
+        self.kept = neighbours
+
+
+def _nearest_counting(monkeypatch, *args, **kwargs) -> tuple[np.ndarray, int]:
+    calls = []
+    real = related._full
+
+    def full(*a, **kw):
+        calls.append(a[0].shape[0])
+        return real(*a, **kw)
+
+    monkeypatch.setattr(related, "_full", full)
+    return nearest(*args, **kwargs), len(calls)
+
+
+def test_the_last_builds_neighbours_are_reused_and_give_the_same(scaled, sample_docs, monkeypatch):
+    x, e, areas = scaled.tfidf_, scaled.embedding_, scaled.areas_
+    keys = related.text_keys(sample_docs)
+    n = x.shape[0]
+    # The "new" papers: every 9th, and the 12 newest (site order is newest first).
+    new = np.zeros(n, dtype=bool)
+    new[::9] = True
+    new[:12] = True
+    old = np.flatnonzero(~new)
+    store = _Store()
+    with related.keeping_neighbours(store):
+        before, full_runs = _nearest_counting(
+            monkeypatch, x[old], e[old], areas[old], 6, keys=[keys[i] for i in old]
+        )
+        assert full_runs == 1 and store.kept is not None
+        after, full_runs = _nearest_counting(monkeypatch, x, e, areas, 6, keys=keys)
+        assert full_runs == 0  # the old papers compared with the new ones only
+    assert np.array_equal(after, nearest(x, e, areas, 6))
+    # An old paper's neighbours that are old papers too are its old neighbours, in order.
+    for i, row in zip(old.tolist(), before.tolist(), strict=True):
+        olds_now = [j for j in after[i].tolist() if j >= 0 and not new[j]]
+        assert olds_now == [old[j] for j in row if j >= 0][: len(olds_now)]
+
+
+@pytest.mark.parametrize("change", ["vector", "removed", "order", "area", "k", "duplicate text"])
+def test_neighbours_are_found_anew_when_the_old_papers_changed(scaled, sample_docs, monkeypatch, change):
+    x, e, areas = scaled.tfidf_.copy(), scaled.embedding_.copy(), scaled.areas_.copy()
+    keys = related.text_keys(sample_docs)
+    n, k = x.shape[0], 6
+    store = _Store()
+    with related.keeping_neighbours(store):
+        nearest(x[10:], e[10:], areas[10:], k, keys=keys[10:])
+        rows = np.arange(n)
+        if change == "vector":
+            e[50] = e[51]
+        elif change == "removed":
+            rows = np.delete(rows, 40)
+        elif change == "order":
+            rows[[30, 31]] = rows[[31, 30]]
+        elif change == "area":
+            areas[60] = areas.max() + 1
+        elif change == "k":
+            k = 5
+        elif change == "duplicate text":
+            keys = list(keys)
+            keys[0] = keys[20]
+        got, full_runs = _nearest_counting(
+            monkeypatch, x[rows], e[rows], areas[rows], k, keys=[keys[i] for i in rows]
+        )
+    assert full_runs == 1
+    assert np.array_equal(got, nearest(x[rows], e[rows], areas[rows], k))
 
 
 def test_related_stay_within_the_area_and_exclude_the_paper(scaled):

@@ -30,7 +30,9 @@ The stage runs on every build, so it is small and deterministic:
    themes, phrases first (``labels.py``). A theme keeps its stored name while it keeps most of its
    papers, and a name pinned in ``content/themes.yaml`` wins (``names.py``).
 5. **Relate**: each paper's nearest papers by cosine similarity of their TF-IDF vectors, in
-   blocks, within its area (``related.py``).
+   blocks, within its area (``related.py``); a pair's similarity depends on the two papers only,
+   so with carried themes the papers of the last build keep their neighbours and are compared
+   with the new papers only.
 
 The modules, in the order the stage runs them: ``terms`` (text to terms), ``vectors`` (TF-IDF
 and unit rows, without importing scikit-learn), ``model`` (``ThemeModel``, a scikit-learn style

@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 from ..stages import Stages, forked_map
 from . import areas, carry, coherence
 from .labels import class_terms
-from .related import nearest
+from .related import nearest, text_keys
 from .terms import analyze_all
 from .vectors import normalize, tfidf
 
@@ -158,7 +158,9 @@ class ThemeModel:
                 self._fit_themes(documents, seed_labels, seed_areas or {}, joined)
             with stages("related"):
                 k = min(self.n_related, len(documents) - 1)
-                self.related_ = nearest(self.tfidf_, self.embedding_, self.areas_, max(k, 0))
+                self.related_ = nearest(
+                    self.tfidf_, self.embedding_, self.areas_, max(k, 0), keys=text_keys(documents)
+                )
         return self
 
     def _fit_themes(
