@@ -7,7 +7,7 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +40,9 @@ from .writer import SiteWriter, read_record
 class BuildResult:
     config: SiteConfig
     site: Site
-    files: dict[str, bytes]
+    #: By site-relative name (``writer.SiteFiles``: a page kept from the previous site is read
+    #: from the site when asked for).
+    files: Mapping[str, bytes]
     diagnostics: Diagnostics
     seconds: float
     stages: Stages = field(default_factory=Stages)

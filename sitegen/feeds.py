@@ -29,6 +29,7 @@ from .models import Edition, Paper, Site, Theme
 from .render import hf_search
 from .reuse import PageReuse
 from .text import is_code_link, strip_controls
+from .writer import FileData
 
 MAIN_FEED = "feed.xml"
 ATOM_FEED = "atom.xml"
@@ -277,7 +278,7 @@ def _editions_feed(config: SiteConfig, site: Site) -> bytes:
     return fg.rss_str(pretty=True)
 
 
-def render_feeds(config: SiteConfig, site: Site, reuse: PageReuse | None = None) -> dict[str, bytes]:
+def render_feeds(config: SiteConfig, site: Site, reuse: PageReuse | None = None) -> dict[str, FileData]:
     """Every feed of the site, by site-relative path. ``reuse``: the previous build's files, a
     theme's feed read back where it was made from the same data (``PageReuse.feed_key``)."""
     newest = site.papers[: config.feed_size]
@@ -289,7 +290,7 @@ def render_feeds(config: SiteConfig, site: Site, reuse: PageReuse | None = None)
         "page": "",
         "ranks": ranks,
     }
-    files = {
+    files: dict[str, FileData] = {
         MAIN_FEED: _paper_feed(config, site, newest, path=MAIN_FEED, **main),
         ATOM_FEED: _paper_feed(config, site, newest, path=ATOM_FEED, atom=True, **main),
         EDITIONS_FEED: _editions_feed(config, site),

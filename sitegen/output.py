@@ -19,6 +19,7 @@ from .search import search_files
 from .sitemap import robots_txt, sitemap_files
 from .stages import Stages, frozen_heap
 from .themes import themes_in, themes_record
+from .writer import FileData, SiteFiles
 
 
 def static_files(template_dirs: list[Path]) -> dict[str, bytes]:
@@ -40,10 +41,11 @@ def render_site(
     template_dirs: list[Path],
     stages: Stages | None = None,
     jobs: int = 1,
-    sink: Callable[[dict[str, bytes]], None] | None = None,
+    sink: Callable[[dict[str, FileData]], None] | None = None,
     reuse: PageReuse | None = None,
-) -> dict[str, bytes]:
-    """Every file of the site, by site-relative path. ``jobs``: processes that render paper pages;
+) -> SiteFiles:
+    """Every file of the site, by site-relative path (a page kept from the previous site is read
+    from it when asked for: ``writer.SiteFiles``). ``jobs``: processes that render paper pages;
     ``sink``: given each batch of files as soon as it is rendered (a ``SiteWriter`` writes them
     while the rest is rendered); it must be thread-safe (batches rendered in other processes
     are given from a thread of this one); ``reuse``: the previous build's pages, read back where
@@ -57,10 +59,10 @@ def render_site(
     if reuse is not None:
         reuse.prepare(config, site)
         r.reuse = reuse
-    files: dict[str, bytes] = {}
+    files = SiteFiles()
 
-    def emit(part: dict[str, bytes]) -> None:
-        files.update(part)
+    def emit(part: dict[str, FileData]) -> None:
+        files.update_from(part)
         if sink is not None and part:
             sink(part)
 
@@ -71,16 +73,16 @@ def render_site(
         with stages("feeds"):
             emit(render_feeds(config, site, r.reuse))
         with stages("search"):
-            files.update(work.search_files())
+            files.update_from(work.search_files())
         with stages("render"):
-            files.update(work.rest())
+            files.update_from(work.rest())
     return files
 
 
-def _pages(config: SiteConfig, site: Site, template_dirs: list[Path], r: Renderer) -> dict[str, bytes]:
+def _pages(config: SiteConfig, site: Site, template_dirs: list[Path], r: Renderer) -> dict[str, FileData]:
     """The HTML pages but for the paper pages (``Offloaded``; the sitemap lists them), static
     assets, sitemap and data files."""
-    files: dict[str, bytes] = static_files(template_dirs)
+    files: dict[str, FileData] = dict(static_files(template_dirs))
 
     def page(url: str, template: str, **context) -> None:
         files[url + "index.html"] = r.render(template, url, **context)
@@ -161,7 +163,7 @@ _WORK: tuple[Renderer, list[Paper]] | None = None
 
 def paper_pages(
     r: Renderer, papers: list[Paper], jobs: int = 1, minimum: int = PARALLEL_MIN
-) -> dict[str, bytes]:
+) -> dict[str, FileData]:
     """One page per paper. With ``jobs`` > 1 and ``minimum`` papers or more, forked processes
     render them in chunks (a page depends only on the gathered site, so the bytes are the same)."""
     with Offloaded(r, papers, jobs, minimum) as pages:
@@ -183,7 +185,7 @@ class Offloaded:
         jobs: int = 1,
         minimum: int = PARALLEL_MIN,
         search: bool = False,
-        sink: Callable[[dict[str, bytes]], None] | None = None,
+        sink: Callable[[dict[str, FileData]], None] | None = None,
     ) -> None:
         self.r, self.papers = r, papers
         self.parallel = (
@@ -222,7 +224,7 @@ class Offloaded:
             return self._give(search_files(self.papers))
         return self._result(self.index)
 
-    def rest(self) -> dict[str, bytes]:
+    def rest(self) -> dict[str, FileData]:
         """Every paper page, waiting for them."""
         if self.pending is None:
             files, keys, read_back = _render_papers(self.r, self.papers)
@@ -266,7 +268,7 @@ class Offloaded:
             raise self._failed
         return files
 
-    def _give(self, files: dict[str, bytes]) -> dict[str, bytes]:
+    def _give(self, files: dict[str, FileData]) -> dict[str, FileData]:
         if self.sink is not None and files:
             self.sink(files)
         return files
@@ -300,12 +302,12 @@ def _render_chunk(bounds: tuple[int, int]) -> Rendered:
 
 #: Paper pages rendered (or read back): their files, their page keys (``reuse``), the names of
 #: those read back.
-Rendered = tuple[dict[str, bytes], dict[str, str], list[str]]
+Rendered = tuple[dict[str, FileData], dict[str, str], list[str]]
 
 
 def _render_papers(r: Renderer, papers: list[Paper]) -> Rendered:
     reuse = r.reuse
-    files: dict[str, bytes] = {}
+    files: dict[str, FileData] = {}
     keys: dict[str, str] = {}
     read_back: list[str] = []
     for p in papers:

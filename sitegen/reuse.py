@@ -4,8 +4,10 @@ An incremental build (see ``cache.py``) knows, for the site in its output folder
 held (``writer.Record``: hash, size, mtime, inode) and from what each paper page, edition page and
 page of a theme's, month's or organization's listing was rendered (its *page key*: a digest of
 everything the page shows). A page whose key is the one recorded, and whose file in the site is
-still the file recorded, would be rendered to those very bytes: they are read back (and their
-hash checked) rather than rendered again. Any doubt renders.
+still the file recorded (same size, mtime and inode: what the writer trusts of an unchanged file),
+would be rendered to those very bytes: the file is kept where it is (``writer.Kept``), neither
+rendered, nor read, nor written again; the build's ``files`` read it when asked for. Any doubt
+renders.
 
 **What a key covers.** A paper page shows the paper's own fields, its theme's name, its
 organization, its editions, its related papers (their titles, URLs and themes' names), the
@@ -28,6 +30,7 @@ from typing import Any
 
 from .config import SiteConfig
 from .models import Edition, Paper, Site, Theme
+from .writer import Kept
 
 #: Names of template files; a user's template folder holding any disables reuse (its static/
 #: files are copied, not rendered, and do not).
@@ -183,28 +186,23 @@ class PageReuse:
         text = json.dumps([self.base, *data], ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def take(self, name: str, key: str) -> bytes | None:
+    def take(self, name: str, key: str) -> Kept | None:
         """``previous``, with ``key`` kept for the next build and ``name`` counted as read back
         when it is: for the pages and feeds rendered in this process (a worker's are sent back)."""
         self.keys_now[name] = key
-        data = self.previous(name, key)
-        if data is not None:
+        kept = self.previous(name, key)
+        if kept is not None:
             self.read_back.append(name)
-        return data
+        return kept
 
-    def previous(self, name: str, key: str) -> bytes | None:
-        """The bytes of ``name`` in the previous site when they were rendered from ``key`` and
-        are still there as recorded; else None (render it)."""
+    def previous(self, name: str, key: str) -> Kept | None:
+        """The file ``name`` of the previous site, kept as it is (``writer.Kept``), when it was
+        rendered from ``key`` and is still the very file recorded (same size, mtime and inode,
+        as the writer trusts an unchanged file); else None (render it). Nothing is read."""
         recorded = self.record.get(name)
         if not recorded or self.keys.get(name) != key or self.present.get(name) != tuple(recorded[1:]):
             return None
-        try:
-            data = (self.out / name).read_bytes()
-        except OSError:
-            return None
-        if len(data) != recorded[1] or hashlib.sha256(data).hexdigest() != recorded[0]:
-            return None
-        return data
+        return Kept(self.out / name, recorded[0], recorded[1])
 
 
 def read_keys(value: object) -> dict[str, str]:

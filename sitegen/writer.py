@@ -28,8 +28,9 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -190,6 +191,64 @@ def check_output_folder(out: Path, protect: list[Path] | None = None) -> Path:
 Record = dict[str, list]
 
 
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A file of the previous site that the new one keeps as it is, neither read nor written (a
+    page rendered from the same data as the one there, ``reuse.py``): ``path`` is where it is,
+    ``digest`` (SHA-256) and ``size`` what the writer recorded of it. Given to ``SiteWriter.add``
+    in place of the bytes; ``read`` gives them, checked against the digest."""
+
+    path: Path
+    digest: str
+    size: int
+
+    def read(self) -> bytes:
+        data = self.path.read_bytes()
+        if len(data) != self.size or hashlib.sha256(data).hexdigest() != self.digest:
+            raise SitegenError(f"{self.path}: changed since the build that kept it")
+        return data
+
+
+#: A file of the site: its bytes, or the previous site's file kept (``Kept``).
+FileData = bytes | Kept
+
+
+class SiteFiles(MutableMapping[str, bytes]):
+    """The files of a build by site-relative name. A file kept from the previous site (``Kept``)
+    is read from the site when asked for (and checked against its digest): its bytes are never
+    held, nor sent from the worker that found it kept."""
+
+    def __init__(self, files: Mapping[str, FileData] | None = None) -> None:
+        self._files: dict[str, FileData] = dict(files) if files else {}
+
+    def __getitem__(self, name: str) -> bytes:
+        data = self._files[name]
+        return data.read() if type(data) is Kept else data  # type: ignore[return-value]
+
+    def __setitem__(self, name: str, data: FileData) -> None:  # type: ignore[override]
+        self._files[name] = data
+
+    def __delitem__(self, name: str) -> None:
+        del self._files[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._files
+
+    def update_from(self, files: Mapping[str, FileData]) -> None:
+        """Add ``files`` as they are (kept files stay unread)."""
+        self._files.update(files)
+
+    def entries(self) -> dict[str, FileData]:
+        """The files as held: bytes, or ``Kept``."""
+        return self._files
+
+
 def read_record(value: object) -> Record:
     """A ``Record`` as stored (JSON in the build cache); empty unless it has exactly that shape."""
     if isinstance(value, dict) and all(
@@ -293,9 +352,9 @@ class SiteWriter:
             raise
         return self
 
-    def add(self, files: dict[str, bytes]) -> None:
-        """Write ``files`` (site-relative path -> bytes) into the new site; a name given again
-        replaces the file written for it."""
+    def add(self, files: Mapping[str, FileData]) -> None:
+        """Write ``files`` (site-relative path -> bytes, or ``Kept``: the file already there) into
+        the new site; a name given again replaces the file written for it."""
         checked = [(name, safe_relpath(name), files[name]) for name in sorted(files)]
         self._raise()
         with self._mutex:
@@ -312,7 +371,7 @@ class SiteWriter:
                 ]
                 for thread in self._threads:
                     thread.start()
-            shares: list[list[tuple[str, PurePosixPath, bytes]]] = [[] for _ in self._queues]
+            shares: list[list[tuple[str, PurePosixPath, FileData]]] = [[] for _ in self._queues]
             for item in checked:
                 folder = item[0].rpartition("/")[0]
                 shares[zlib.crc32(folder.encode("utf-8", "surrogatepass")) % len(shares)].append(item)
@@ -384,11 +443,23 @@ class SiteWriter:
             error, self._error = self._error, None
             raise error
 
-    def _write(self, batch: list[tuple[str, PurePosixPath, bytes]]) -> None:
+    def _write(self, batch: list[tuple[str, PurePosixPath, FileData]]) -> None:
         assert self.tmp is not None
         previous, present = self.previous, self.present
         for name, path, data in batch:
             self._written.add(name)
+            if type(data) is Kept:
+                recorded = previous.get(name) if previous else None
+                if (
+                    present is not None
+                    and name not in self._staged
+                    and recorded
+                    and recorded[0] == data.digest
+                    and present.get(name) == tuple(recorded[1:])
+                ):
+                    self.record[name] = recorded  # kept: stays where it is
+                    continue
+                data = data.read()  # (not the file recorded after all: its bytes, written)
             digest = hashlib.sha256(data).hexdigest() if previous is not None else ""
             if present is not None:
                 recorded = previous.get(name) if previous else None

@@ -29,6 +29,7 @@ from sitegen.cache import BuildCache, NeighbourStore
 from sitegen.errors import Diagnostics
 from sitegen.reuse import paper_view
 from sitegen.themes.related import Neighbours
+from sitegen.writer import Kept
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -350,6 +351,12 @@ def test_paper_pages_rendered_from_the_same_data_are_read_back(tmp_path, monkeyp
     assert first.reused == [] and first.reusable > len(first.site.papers)  # nothing to read back yet
     second = build_cached()
     assert len(second.reused) == second.reusable == first.reusable
+    # Kept where they are: neither read nor written (nor sent from the workers); the build's
+    # files read them when asked for, checked against the record.
+    held = second.files.entries()
+    assert all(type(held[name]) is Kept for name in second.reused)
+    some = second.reused[0]
+    assert second.files[some] == (tmp_path / "_site" / some).read_bytes() == first.files[some]
     dump = sorted((tmp_path / "content" / "dumps").glob("*.txt"))[0]
     _edit_abstract(dump)
     edited = build_cached()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from sitegen.build import build
 from sitegen.cli import main
 from sitegen.errors import Diagnostics, SitegenError
-from sitegen.writer import MARKER, SiteWriter, write_site
+from sitegen.writer import MARKER, Kept, SiteFiles, SiteWriter, write_site
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -155,3 +156,15 @@ def test_offloaded_work_gives_each_file_to_the_sink_once(jobs):
     assert index == search_files(site.papers)
     assert sorted(pages) == sorted(p.url + "index.html" for p in site.papers)
     assert len(given) == len(set(given))
+
+
+def test_a_kept_file_reads_as_recorded_or_says_it_changed(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_bytes(b"<p>kept</p>")
+    kept = Kept(path, hashlib.sha256(b"<p>kept</p>").hexdigest(), 11)
+    files = SiteFiles({"page.html": kept, "new.html": b"<p>new</p>"})
+    assert dict(files) == {"page.html": b"<p>kept</p>", "new.html": b"<p>new</p>"}
+    assert files.entries()["page.html"] is kept
+    path.write_bytes(b"<p>KEPT</p>")
+    with pytest.raises(SitegenError, match="changed since the build that kept it"):
+        files["page.html"]
