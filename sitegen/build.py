@@ -16,6 +16,7 @@ from .cache import (
     BasisStore,
     BuildCache,
     NeighbourStore,
+    VectorStore,
     analyzer,
     diagnostics_from_json,
     digest_of,
@@ -30,6 +31,7 @@ from .pages import read_pages
 from .reuse import PageReuse, read_keys, uses_own_templates
 from .safe import inside
 from .stages import Stages, default_jobs
+from .themes.carry import keeping_vectors
 from .themes.model import keeping_bases
 from .themes.related import keeping_neighbours
 from .themes.terms import reusing
@@ -221,6 +223,7 @@ def gather(
             reusing(analyzer(cache)),
             keeping_bases(BasisStore(cache)),
             keeping_neighbours(NeighbourStore(cache)),
+            keeping_vectors(VectorStore(cache)),
         ):
             themes.assign_themes(
                 site, n_themes=config.themes, stored=stored, stages=stages, jobs=jobs, pins=pins, diags=diags

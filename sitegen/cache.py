@@ -49,6 +49,7 @@ except ImportError:  # not POSIX: no lock
     fcntl = None  # type: ignore[assignment]
 
 from .errors import SitegenError
+from .themes.carry import Vectors
 from .themes.related import Neighbours
 from .themes.terms import Analysis, analyze_texts
 
@@ -240,6 +241,13 @@ class BuildCache:
             Path(tmp).unlink(missing_ok=True)
             raise
         self._used.add(path)
+
+    def keep(self, kind: str, key: str, suffix: str) -> None:
+        """Keep the entry under ``key`` (if there is one) for later builds, though this build did
+        not read it: what a build does not use is removed when it ends."""
+        path = self._path(kind, key, suffix)
+        if self.enabled and path.is_file():
+            self._used.add(path)
 
     def _count(self, kind: str, hit: bool) -> None:
         with self._counting:  # (the build reads its site's entry in another thread)
@@ -456,16 +464,22 @@ def _split(blob: np.ndarray, count: int) -> list[str]:
     return names
 
 
-def _csr_arrays(prefix: str, matrix: sparse.csr_matrix) -> dict[str, np.ndarray]:
+def _csr_arrays(prefix: str, matrix: sparse.csr_matrix, counts: bool = True) -> dict[str, np.ndarray]:
+    """A matrix of counts (``counts``) or of positive floats as arrays."""
     return {
         f"{prefix}_indptr": matrix.indptr.astype(np.int64),
         f"{prefix}_indices": matrix.indices.astype(np.int32),
-        f"{prefix}_data": matrix.data.astype(np.int32),
+        f"{prefix}_data": matrix.data.astype(np.int32 if counts else np.float64),
     }
 
 
-def _csr_from(arrays: dict[str, np.ndarray], prefix: str, shape: tuple[int, int]) -> sparse.csr_matrix:
+def _csr_from(
+    arrays: dict[str, np.ndarray], prefix: str, shape: tuple[int, int], counts: bool = True
+) -> sparse.csr_matrix:
+    """``_csr_arrays``'s matrix back, checked: counts (sorted), or positive floats as stored."""
     indptr, indices, data = (arrays[f"{prefix}_{n}"] for n in ("indptr", "indices", "data"))
+    if not counts and data.dtype != np.float64:
+        raise ValueError(f"{prefix}: not a matrix of floats")
     rows, cols = shape
     if (
         indptr.ndim != 1
@@ -477,7 +491,9 @@ def _csr_from(arrays: dict[str, np.ndarray], prefix: str, shape: tuple[int, int]
         or (len(indices) and (indices.min() < 0 or indices.max() >= cols))
         or (len(data) and data.min() <= 0)
     ):
-        raise ValueError(f"{prefix}: not a {rows} x {cols} matrix of counts")
+        raise ValueError(f"{prefix}: not a {rows} x {cols} matrix of {'counts' if counts else 'weights'}")
+    if not counts:
+        return sparse.csr_matrix((data, indices.astype(np.int32), indptr.astype(np.int32)), shape=shape)
     matrix = sparse.csr_matrix(
         (data.astype(np.int64), indices.astype(np.int32), indptr.astype(np.int32)), shape=shape
     )
@@ -614,6 +630,72 @@ class BasisStore:
 
     def put(self, key: str, basis: np.ndarray) -> None:
         self.cache.put_arrays("basis", self.cache.key("basis", key, self.libraries), {"basis": basis})
+
+    def keep(self, key: str) -> None:
+        self.cache.keep("basis", self.cache.key("basis", key, self.libraries), ".npz")
+
+
+class VectorStore:
+    """The vectors of the last build's papers (``themes.carry.keeping_vectors``), one entry
+    replaced by each build: a build that carries its themes takes those of the papers it had
+    and computes the new ones' only. The term analysis of the last fit (``analyzer``) is kept
+    meanwhile, for the build that fits the themes again."""
+
+    def __init__(self, cache: BuildCache) -> None:
+        self.cache = cache
+        self.key = cache.key("vectors", "last")
+
+    def get(self) -> Vectors | None:
+        arrays = self.cache.get_arrays("vectors", self.key)
+        if arrays is None:
+            return None
+        self.cache.keep("analysis", self.cache.key("analysis", "last"), ".npz")
+        try:
+            n, features, dims = (int(x) for x in arrays["shape"].tolist())
+            keys, fitted, idf, embedding = (
+                arrays["keys"],
+                arrays["fitted"],
+                arrays["idf"],
+                arrays["embedding"],
+            )
+            if (
+                keys.shape != (n,)
+                or keys.dtype != np.dtype("S16")
+                or fitted.shape != (n,)
+                or fitted.dtype != np.bool_
+                or idf.shape != (features,)
+                or idf.dtype != np.float64
+                or embedding.shape != (n, dims)
+                or embedding.dtype != np.float64
+            ):
+                raise ValueError("arrays of the wrong shape or type")
+            tfidf = _csr_from(arrays, "tfidf", (n, features), counts=False)
+            terms = _split(arrays["terms"], features)
+            basis = arrays["basis"].tobytes().decode("ascii")
+        except (KeyError, ValueError, TypeError, UnicodeDecodeError) as exc:
+            self.cache.reject("vectors", self.key, f"not the vectors of a build ({exc})")
+            return None
+        blob = keys.tobytes()
+        return Vectors(
+            [blob[i : i + 16] for i in range(0, len(blob), 16)], fitted, tfidf, terms, idf, embedding, basis
+        )
+
+    def put(self, vectors: Vectors) -> None:
+        n, (_, features) = len(vectors.keys), vectors.tfidf.shape
+        self.cache.put_arrays(
+            "vectors",
+            self.key,
+            {
+                "shape": np.array([n, features, vectors.embedding.shape[1]], dtype=np.int64),
+                "keys": np.frombuffer(b"".join(vectors.keys), dtype="S16") if n else np.zeros(0, "S16"),
+                "fitted": np.asarray(vectors.fitted, dtype=bool),
+                "idf": np.asarray(vectors.idf, dtype=np.float64),
+                "embedding": np.asarray(vectors.embedding, dtype=np.float64),
+                "terms": _join(vectors.terms),
+                "basis": np.frombuffer(vectors.basis.encode("ascii"), dtype=np.uint8),
+                **_csr_arrays("tfidf", vectors.tfidf, counts=False),
+            },
+        )
 
 
 class NeighbourStore:

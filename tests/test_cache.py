@@ -25,9 +25,10 @@ from conftest import ROOT
 import sitegen
 from sitegen import cache as cache_module
 from sitegen.build import BuildResult, build
-from sitegen.cache import BuildCache, NeighbourStore
+from sitegen.cache import BuildCache, NeighbourStore, VectorStore
 from sitegen.errors import Diagnostics
 from sitegen.reuse import paper_view
+from sitegen.themes.carry import Vectors
 from sitegen.themes.related import Neighbours
 from sitegen.writer import Kept
 
@@ -488,3 +489,37 @@ def test_the_related_papers_kept_for_the_next_build_read_back_as_written(tmp_pat
         cache.put_arrays("neighbours", store.key, {"shape": np.array([n, k]), "keys": np.zeros(2)})
         assert store.get() is None
     assert any("not the related papers of a build" in note for note in cache.notes)
+
+
+def test_the_vectors_kept_for_the_next_build_read_back_as_written(tmp_path):
+    from scipy import sparse
+
+    rng = np.random.default_rng(1)
+    n, features = 6, 5
+    tfidf = sparse.csr_matrix(rng.random((n, features)) * (rng.random((n, features)) < 0.5))
+    vectors = Vectors(
+        [bytes(rng.integers(0, 256, 16, dtype=np.uint8)) for _ in range(n)],
+        np.array([True, True, False, True, True, True]),
+        tfidf,
+        ["alpha", "beta", "gamma", "delta phrase", "épsilon"],
+        rng.random(features) + 1,
+        rng.random((n, 3)),
+        "b" * 64,
+    )
+    with BuildCache(tmp_path / "cache") as cache:
+        VectorStore(cache).put(vectors)
+    with BuildCache(tmp_path / "cache") as cache:
+        back = VectorStore(cache).get()
+    assert back is not None
+    assert (back.keys, back.terms, back.basis) == (vectors.keys, vectors.terms, vectors.basis)
+    assert np.array_equal(back.fitted, vectors.fitted) and np.array_equal(back.idf, vectors.idf)
+    assert np.array_equal(back.embedding, vectors.embedding)
+    assert np.array_equal(back.tfidf.indptr, tfidf.indptr) and np.array_equal(
+        back.tfidf.indices, tfidf.indices
+    )
+    assert np.array_equal(back.tfidf.data, tfidf.data)
+    with BuildCache(tmp_path / "cache") as cache:
+        store = VectorStore(cache)
+        cache.put_arrays("vectors", store.key, {"shape": np.array([n, features, 3]), "keys": np.zeros(n)})
+        assert store.get() is None
+    assert any("not the vectors of a build" in note for note in cache.notes)

@@ -26,7 +26,8 @@ from sitegen.output import paper_pages
 from sitegen.render import PAGE_SIZE, Renderer, paginate
 from sitegen.sitemap import sitemap_files
 from sitegen.stages import forked_map
-from sitegen.themes import ThemeModel, analyze, document, related
+from sitegen.themes import ThemeModel, analyze, carry, document, related
+from sitegen.themes.model import keeping_bases
 from sitegen.themes.related import nearest
 from sitegen.themes.terms import analyze_all
 
@@ -370,3 +371,65 @@ def test_forked_map_starts_the_costliest_tasks_first_and_returns_results_in_task
     assert forked_map(_square_with_pid, 10, tasks, jobs=1, cost=float) == [
         (t * t + 10, os.getpid()) for t in tasks
     ]
+
+
+# -- carried vectors (themes/carry.py: known_vectors) -------------------------------------------
+
+
+class _Bases:
+    def __init__(self) -> None:
+        self.kept: dict[str, np.ndarray] = {}
+
+    def get(self, key: str) -> np.ndarray | None:
+        return self.kept.get(key)
+
+    def put(self, key: str, basis: np.ndarray) -> None:
+        self.kept[key] = basis
+
+    def keep(self, key: str) -> None:
+        pass
+
+
+class _Vectors:
+    def __init__(self) -> None:
+        self.kept: carry.Vectors | None = None
+
+    def get(self) -> carry.Vectors | None:
+        return self.kept
+
+    def put(self, vectors: carry.Vectors) -> None:
+        self.kept = vectors
+
+
+@pytest.mark.parametrize("change", [None, "a fitted paper's text", "the basis is gone"])
+def test_a_carried_fit_takes_the_known_papers_vectors_and_computes_the_same(sample_docs, monkeypatch, change):
+    """With carried themes, the vectors of the papers the last build had are taken from it and the
+    new papers' computed alone: the same bits as analyzing and weighing them all (and so the same
+    themes, ranks and related papers); where the papers fitted on changed, all is computed."""
+    docs = list(sample_docs)
+    old = docs[20:]  # 20 new papers of 270: under REFIT_SHARE
+    bases, vectors = _Bases(), _Vectors()
+    with keeping_bases(bases), carry.keeping_vectors(vectors):
+        first = ThemeModel().fit(old)
+    assert vectors.kept is not None and len(vectors.kept.keys) == len(old)
+    if change == "a fitted paper's text":
+        docs[100] = docs[100] + " Revised."
+    elif change == "the basis is gone":
+        bases.kept.clear()
+    seeds = [-1] * 20 + first.labels_.tolist()
+    joined = [False] * len(docs)
+    taken = []
+    real = carry.known_vectors
+    monkeypatch.setattr(carry, "known_vectors", lambda *a: taken.append(real(*a)) or taken[-1])
+    with keeping_bases(bases), carry.keeping_vectors(vectors):
+        warm = ThemeModel().fit(docs, seed_labels=seeds, joined=joined)
+    cold = ThemeModel().fit(docs, seed_labels=seeds, joined=joined)
+    assert warm.carried_ and cold.carried_ and len(taken) == 1
+    assert (taken[0] is not None) == (change is None)
+    assert warm.tfidf_.shape == cold.tfidf_.shape and (warm.tfidf_ != cold.tfidf_).nnz == 0
+    assert np.array_equal(warm.tfidf_.indices, cold.tfidf_.indices)
+    assert np.array_equal(warm.embedding_, cold.embedding_)
+    for name in ("labels_", "centrality_", "related_"):
+        assert np.array_equal(getattr(warm, name), getattr(cold, name)), name
+    # And the next build starts from this one's.
+    assert vectors.kept is not None and vectors.kept.keys == related.text_keys(docs)

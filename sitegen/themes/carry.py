@@ -23,7 +23,11 @@ keeps themes and names still between refits.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from scipy import sparse
@@ -97,3 +101,109 @@ def centroids(
     return (normalize(sums_x) if sums_x.shape[1] else sums_x), (
         normalize(sums_e) if sums_e.shape[1] else sums_e
     )
+
+
+# -- the vectors of the last build ----------------------------------------------------------------
+
+
+@dataclass(slots=True, eq=False)
+class Vectors:
+    """A build's vectors, for the next build that carries its themes (``known_vectors``): per
+    paper (``keys``: ``related.text_keys`` of their texts, in the build's order) whether the themes
+    were fitted on it, its TF-IDF row and its latent semantic vector; the TF-IDF columns' terms and
+    IDF; the key of the latent semantic basis (``model.Bases``; "" where there is none)."""
+
+    keys: list[bytes]
+    fitted: np.ndarray
+    tfidf: sparse.csr_matrix
+    terms: list[str]
+    idf: np.ndarray
+    embedding: np.ndarray
+    basis: str
+
+
+class VectorStore(Protocol):
+    """Where a build's ``Vectors`` are kept for the next one (``sitegen/cache.py``)."""
+
+    def get(self) -> Vectors | None: ...
+
+    def put(self, vectors: Vectors) -> None: ...
+
+
+#: Set by ``keeping_vectors``.
+_VECTORS: ContextVar[VectorStore | None] = ContextVar("vectors", default=None)
+
+
+@contextmanager
+def keeping_vectors(store: VectorStore) -> Iterator[None]:
+    """Within the block, a model that carries its themes takes the vectors of the papers the last
+    build had from ``store`` (``known_vectors``), and every model keeps its vectors there."""
+    token = _VECTORS.set(store)
+    try:
+        yield
+    finally:
+        _VECTORS.reset(token)
+
+
+def vector_store() -> VectorStore | None:
+    """The store ``keeping_vectors`` set, if any."""
+    return _VECTORS.get()
+
+
+def known_vectors(
+    documents: Sequence[str],
+    keys: list[bytes],
+    fitted: np.ndarray,
+    known: Vectors,
+    basis: Callable[[str], np.ndarray | None],
+) -> tuple[sparse.csr_matrix, np.ndarray] | None:
+    """The TF-IDF rows and latent semantic vectors of ``documents`` with carried themes, taken
+    from the last build's (``known``) for the papers it had, and computed for the others only
+    (their terms analyzed, weighted with the known IDF, projected on the known basis, which
+    ``basis`` gives by its key). Exactly what fitting them all computes: the terms, IDF and
+    basis are learned on the fitted papers only, and a row's weights and vector depend on its
+    text and those alone. None where the papers fitted on are not the known ones (or two texts
+    have one key, or the basis is gone): then everything is computed."""
+    from .terms import analyze_texts
+    from .vectors import normalize, weigh
+
+    n = len(documents)
+    where = {key: i for i, key in enumerate(known.keys)}
+    if len(where) != len(known.keys) or len(set(keys)) != n:
+        return None
+    was = np.array([where.get(key, -1) for key in keys], dtype=np.int64)
+    # The papers fitted on: the same texts as the last build's (their IDF and basis are those).
+    if not bool((was[fitted] >= 0).all()) or int(fitted.sum()) != int(known.fitted.sum()):
+        return None
+    if not bool(known.fitted[was[fitted]].all()):
+        return None
+    old, new = np.flatnonzero(was >= 0), np.flatnonzero(was < 0)
+    columns, features = len(known.terms), known.tfidf.shape[1]
+    if columns != features or len(known.idf) != features or known.embedding.shape[0] != len(known.keys):
+        return None
+    if len(new):
+        projection = basis(known.basis) if known.basis else None
+        if projection is None or projection.shape[1] != features:
+            return None
+        analysis = analyze_texts([documents[i] for i in new.tolist()])
+        column = {term: j for j, term in enumerate(known.terms)}
+        mapped = np.array([column.get(term, -1) for term in analysis.terms], dtype=np.int64)
+        counts = analysis.counts.tocsr()
+        keep = mapped[counts.indices] >= 0
+        rows = np.repeat(np.arange(len(new)), np.diff(counts.indptr))[keep]
+        # The known terms are sorted, as the analysis's are: the columns stay in order.
+        fresh_counts = sparse.csr_matrix(
+            (counts.data[keep], (rows, mapped[counts.indices[keep]])), shape=(len(new), features)
+        )
+        fresh_counts.sort_indices()
+        fresh = weigh(fresh_counts, known.idf)
+        fresh_embedding = normalize(np.asarray(fresh @ projection.T))
+    else:
+        fresh = sparse.csr_matrix((0, features))
+        fresh_embedding = np.zeros((0, known.embedding.shape[1]))
+    order = np.empty(n, dtype=np.int64)
+    order[np.concatenate([old, new])] = np.arange(n)
+    both = sparse.vstack([known.tfidf[was[old]], fresh], format="csr")
+    tfidf = both[order]
+    embedding = np.concatenate([known.embedding[was[old]], fresh_embedding])[order]
+    return tfidf, embedding

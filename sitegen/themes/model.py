@@ -29,7 +29,7 @@ from . import areas, carry, coherence
 from .labels import class_terms
 from .related import nearest, text_keys
 from .terms import analyze_all
-from .vectors import normalize, tfidf
+from .vectors import idf_of, normalize, weigh
 
 #: Candidate theme counts tried at most when the count is chosen by silhouette.
 MAX_CANDIDATES = 7
@@ -159,7 +159,7 @@ class ThemeModel:
             with stages("related"):
                 k = min(self.n_related, len(documents) - 1)
                 self.related_ = nearest(
-                    self.tfidf_, self.embedding_, self.areas_, max(k, 0), keys=text_keys(documents)
+                    self.tfidf_, self.embedding_, self.areas_, max(k, 0), keys=self.text_keys_
                 )
         return self
 
@@ -171,7 +171,6 @@ class ThemeModel:
         joined: Sequence[bool] | None,
     ) -> None:
         n = len(documents)
-        counts, self.vocabulary_, surfaces = analyze_all(documents)
         seeds = np.asarray(seed_labels, dtype=int) if seed_labels is not None else np.full(n, -1)
         # The documents the themes are fitted on: all of them, unless the seeded themes are carried
         # (then the seeded ones that did not join since the last fit).
@@ -183,11 +182,39 @@ class ThemeModel:
             if not self.carried_:
                 fitted = np.ones(n, dtype=bool)
         self.fitted_ = fitted
-        self.tfidf_ = self._tfidf(counts, np.flatnonzero(fitted))
+        self.text_keys_ = text_keys(documents)
         # A sample that adding documents changes little: the fitted documents of lowest hash.
         self.hash_rank_ = areas.hash_ranks(documents)
         self.sample_ = areas.sample_of(np.flatnonzero(fitted), self.hash_rank_, self.max_full)
-        self.embedding_ = self._embed(self.tfidf_, self.sample_)
+        store, counts, surfaces = carry.vector_store(), None, {}
+        known = store.get() if store is not None and self.carried_ else None
+        found = None
+        if known is not None:
+            # Carried themes: the vectors of the papers the last build had are taken as they were.
+            found = carry.known_vectors(documents, self.text_keys_, fitted, known, self._basis)
+        if found is not None and known is not None:
+            self.tfidf_, self.embedding_ = found
+            self.columns_, self.idf_, self.basis_key_ = known.terms, known.idf, known.basis
+            self.vocabulary_ = known.terms  # (no analysis: the terms of the vectors' columns)
+            bases = _BASES.get()
+            if bases is not None and known.basis:
+                bases.keep(known.basis)  # (for the build that has new papers to project)
+        else:
+            counts, self.vocabulary_, surfaces = analyze_all(documents)
+            self.tfidf_ = self._tfidf(counts, self.vocabulary_, np.flatnonzero(fitted))
+            self.embedding_ = self._embed(self.tfidf_, self.sample_)
+        if store is not None:
+            store.put(
+                carry.Vectors(
+                    self.text_keys_,
+                    fitted,
+                    self.tfidf_,
+                    self.columns_,
+                    self.idf_,
+                    self.embedding_,
+                    self.basis_key_,
+                )
+            )
         self.silhouettes_: dict[int, float] = {}
         self.seeded_ = False
         self.areas_ = np.zeros(n, dtype=int)
@@ -218,6 +245,7 @@ class ThemeModel:
         if self.carried_:  # the stored themes' terms are carried (``stage.py``)
             self.terms_ = [[] for _ in order]
             return
+        assert counts is not None  # (analyzed: only carried themes take known vectors)
         self.terms_ = class_terms(
             counts,
             self.vocabulary_,
@@ -238,21 +266,25 @@ class ThemeModel:
             return False
         return len(seeds) <= self.max_full or all(c in seed_areas for c in stored)
 
-    def _tfidf(self, counts: sparse.csr_matrix, rows: np.ndarray | None = None) -> sparse.csr_matrix:
+    def _tfidf(
+        self, counts: sparse.csr_matrix, vocabulary: list[str], rows: np.ndarray | None = None
+    ) -> sparse.csr_matrix:
         """TF-IDF of the terms in 2 papers or more and in at most half of them (a term of one
         paper cannot bring two together; one in most papers says nothing about any); as
         scikit-learn's ``TfidfVectorizer(min_df=2, max_df=0.5, sublinear_tf=True)`` computes it
-        (all terms under 10 papers). The terms and their IDF are learned on ``rows`` (None: all)
-        and every row is weighted with them."""
+        (all terms under 10 papers). The terms (``columns_``, of ``vocabulary``) and their IDF
+        (``idf_``) are learned on ``rows`` (None: all) and every row is weighted with them."""
         n = counts.shape[0]
         fit = counts if rows is None or len(rows) == n else counts[rows]
         m = fit.shape[0]
         df = np.bincount(fit.indices, minlength=counts.shape[1])
         low, high = (2, 0.5 * m) if m >= 10 else (1, m)
         kept = np.flatnonzero((df >= low) & (df <= high))
+        self.columns_ = [vocabulary[j] for j in kept.tolist()]
+        self.idf_ = idf_of(fit[:, kept])
         if not len(kept):
             return sparse.csr_matrix((n, 0))
-        return tfidf(counts[:, kept], fit[:, kept])
+        return weigh(counts[:, kept], self.idf_)
 
     # -- stages of fit -------------------------------------------------------------------------
 
@@ -263,10 +295,11 @@ class ThemeModel:
         n, features = tfidf.shape
         rows = tfidf if len(sample) == n else tfidf[sample]
         components = min(self.n_components, features - 1, rows.shape[0] - 1)
+        self.basis_key_ = ""
         if components < 2:
             return normalize(tfidf.toarray()) if features and n <= self.max_full else np.zeros((n, 1))
         store = _BASES.get()
-        key = _digest(rows, components, self.random_state) if store is not None else ""
+        key = self.basis_key_ = _digest(rows, components, self.random_state) if store is not None else ""
         basis = store.get(key) if store is not None else None
         if basis is None or basis.shape != (components, features):
             from sklearn.decomposition import TruncatedSVD  # (only where a basis is learned)
@@ -277,6 +310,14 @@ class ThemeModel:
                 store.put(key, basis)
         self.basis_ = basis
         return normalize(np.asarray(tfidf @ basis.T))
+
+    def _basis(self, key: str) -> np.ndarray | None:
+        """The basis kept under ``key`` (``keeping_bases``), if any."""
+        store = _BASES.get()
+        basis = store.get(key) if store is not None and key else None
+        if basis is not None:
+            self.basis_ = basis
+        return basis
 
     def _candidate_counts(self, n: int) -> list[int]:
         """Theme counts to try for ``n`` documents: fewer than the documents, no more than the
@@ -551,6 +592,9 @@ class Bases(Protocol):
     def get(self, key: str) -> np.ndarray | None: ...
 
     def put(self, key: str, basis: np.ndarray) -> None: ...
+
+    def keep(self, key: str) -> None:
+        """Keep the basis of ``key`` for later builds, though this one did not read it."""
 
 
 #: Set by ``keeping_bases``: the store ``ThemeModel._embed`` takes bases from and puts them in.

@@ -35,9 +35,19 @@ def tfidf(counts: sparse.csr_matrix, fit: sparse.csr_matrix) -> sparse.csr_matri
     """The rows of ``counts`` weighted by TF-IDF, the IDF learned on the rows ``fit`` (the same
     columns): term frequency 1 + log(count), IDF log((1 + n) / (1 + df)) + 1, rows of unit
     length."""
+    return weigh(counts, idf_of(fit))
+
+
+def idf_of(fit: sparse.csr_matrix) -> np.ndarray:
+    """The IDF of each column learned on the rows ``fit``: log((1 + n) / (1 + df)) + 1."""
     n = fit.shape[0]
     df = np.bincount(fit.indices, minlength=fit.shape[1]) if fit.nnz else np.zeros(fit.shape[1])
-    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+    return np.log((1.0 + n) / (1.0 + df)) + 1.0
+
+
+def weigh(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    """The rows of ``counts`` weighted by TF-IDF with ``idf``, of unit length. Row by row: a row's
+    weights depend on its counts and ``idf`` only."""
     out = sparse.csr_matrix(counts, dtype=np.float64, copy=True)
     out.data = (np.log(out.data) + 1.0) * idf[out.indices]
     return normalize(out)
