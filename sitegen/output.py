@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from .config import SiteConfig
 from .feeds import render_feeds
-from .models import Paper, Site
+from .models import Edition, Paper, Site
 from .render import Renderer, builtin_templates, dump_json, paginate, paper_record
 from .reuse import PageReuse, theme_view
 from .search import search_files
@@ -67,7 +68,7 @@ def render_site(
             sink(part)
 
     # The offloaded work gives its files to the sink itself, as each task ends.
-    with Offloaded(r, site.papers, jobs, search=True, sink=sink) as work:
+    with Offloaded(r, site.papers, jobs, search=True, sink=sink, listings=listings(site)) as work:
         with stages("render"):
             emit(_pages(config, site, template_dirs, r))
         with stages("feeds"):
@@ -80,12 +81,16 @@ def render_site(
 
 
 def _pages(config: SiteConfig, site: Site, template_dirs: list[Path], r: Renderer) -> dict[str, FileData]:
-    """The HTML pages but for the paper pages (``Offloaded``; the sitemap lists them), static
-    assets, sitemap and data files."""
+    """The HTML pages but for the paper pages, the editions' pages and the listings (``listings``,
+    rendered with the paper pages: ``Offloaded``; the sitemap lists them all), static assets,
+    sitemap and data files."""
     files: dict[str, FileData] = dict(static_files(template_dirs))
+    #: Every page, in the site's order (each listing after its index page), for the sitemap.
+    names: list[str] = []
 
     def page(url: str, template: str, **context) -> None:
         files[url + "index.html"] = r.render(template, url, **context)
+        names.append(url + "index.html")
 
     latest = site.editions[0] if site.editions else None
     page(
@@ -97,68 +102,126 @@ def _pages(config: SiteConfig, site: Site, template_dirs: list[Path], r: Rendere
         title=None,
     )
     page("editions/", "editions.html", editions=site.editions, title="Editions")
-    reuse = r.reuse
-
-    def kept(name: str, key: str) -> bool:
-        # A page rendered from the same data by the previous build is read back (``reuse.py``).
-        assert reuse is not None
-        data = reuse.take(name, key)
-        if data is not None:
-            files[name] = data
-        return data is not None
-
-    for edition in site.editions:
-        chips, title = themes_in(edition.papers), f"Edition of {edition.slug}"
-        name = edition.url + "index.html"
-        if reuse is not None and kept(name, reuse.edition_key(name, title, edition, chips)):
-            continue
-        page(edition.url, "edition.html", edition=edition, edition_themes=chips, title=title)
+    names += [edition.url + "index.html" for edition in site.editions]
     page("themes/", "themes.html", themes=site.themes, title="Themes")
-
-    def listing(url: str, template: str, items: list, title: str, what: list, **context) -> None:
-        # A long listing is split into numbered pages; page 1 keeps the listing's URL.
-        for pagination in paginate(url, items):
-            suffix = f" (page {pagination.number} of {pagination.count})" if pagination.number > 1 else ""
-            name = pagination.url + "index.html"
-            if reuse is not None and kept(
-                name, reuse.listing_key(name, template, title + suffix, what, pagination)
-            ):
-                continue
-            page(pagination.url, template, pagination=pagination, title=title + suffix, **context)
-
-    for theme in site.themes:
-        listing(theme.url, "theme.html", theme.papers, theme.label, theme_view(theme), theme=theme)
+    names += [name for theme in site.themes for name in listing_names(theme.url, theme.papers)]
     page("archive/", "archive.html", archive=site.archive, undated=site.undated, title="Archive")
     for year in site.archive:
-        for month in year.months:
-            what = [month.year, month.month, month.label, len(month.papers)]
-            listing(month.url, "month.html", month.papers, month.label, what, month=month)
+        names += [name for month in year.months for name in listing_names(month.url, month.papers)]
     if site.undated:
         page("archive/undated/", "undated.html", papers=site.undated, title="Papers without a date")
     page("orgs/", "orgs.html", organizations=site.organizations, title="Organizations")
-    for org in site.organizations:
-        o = org.organization
-        what = [o.id, o.name, o.slug, len(org.papers)]
-        listing(org.url, "org.html", org.papers, o.name, what, group=org)
+    names += [name for org in site.organizations for name in listing_names(org.url, org.papers)]
     for md_page in site.pages:
         page(md_page.url, "page.html", page=md_page, title=md_page.title)
     page("search/", "search.html", title="Search")
     files["404.html"] = r.render("404.html", "404.html", absolute_root=True, title="Page not found")
-    pages = [
-        name[: -len("index.html")]
-        for name in files
-        if name.endswith("index.html") and name != "search/index.html"
-    ] + [paper.url for paper in site.papers]
-    files.update(sitemap_files(config, site, pages))
+    pages = [name[: -len("index.html")] for name in names if name != "search/index.html"]
+    files.update(sitemap_files(config, site, pages + [paper.url for paper in site.papers]))
     files["robots.txt"] = robots_txt(config)
     files["data/papers.json"] = dump_json([paper_record(p) for p in site.papers])
     files["data/themes.json"] = dump_json(themes_record(site))
     return files
 
 
+def listing_names(url: str, items: Sequence[Any]) -> list[str]:
+    """The pages of a listing at ``url`` (``paginate``)."""
+    return [pagination.url + "index.html" for pagination in paginate(url, items)]
+
+
+#: Pages rendered together (an edition's page, or the numbered pages of a theme's, a month's or
+#: an organization's listing): given the renderer, their files, page keys and the names read back
+#: (as ``_render_papers``). The number is about their cost (the papers they show).
+Listing = tuple[Callable[[Renderer], "Rendered"], int]
+
+
+def listings(site: Site) -> list[Listing]:
+    """The editions' pages and every listing, in the site's order."""
+    out: list[Listing] = [
+        (functools.partial(_edition_page, edition), len(edition.papers)) for edition in site.editions
+    ]
+    for theme in site.themes:
+        out.append(
+            (
+                functools.partial(
+                    _listing_pages,
+                    theme.url,
+                    "theme.html",
+                    theme.papers,
+                    theme.label,
+                    theme_view(theme),
+                    theme=theme,
+                ),
+                len(theme.papers),
+            )
+        )
+    for year in site.archive:
+        for month in year.months:
+            what = [month.year, month.month, month.label, len(month.papers)]
+            out.append(
+                (
+                    functools.partial(
+                        _listing_pages, month.url, "month.html", month.papers, month.label, what, month=month
+                    ),
+                    len(month.papers),
+                )
+            )
+    for org in site.organizations:
+        o = org.organization
+        what = [o.id, o.name, o.slug, len(org.papers)]
+        out.append(
+            (
+                functools.partial(_listing_pages, org.url, "org.html", org.papers, o.name, what, group=org),
+                len(org.papers),
+            )
+        )
+    return out
+
+
+def _edition_page(edition: Edition, r: Renderer) -> Rendered:
+    chips, title = themes_in(edition.papers), f"Edition of {edition.slug}"
+    name = edition.url + "index.html"
+    reuse = r.reuse
+    if reuse is not None:
+        key = reuse.edition_key(name, title, edition, chips)
+        kept = reuse.previous(name, key)
+        if kept is not None:
+            return {name: kept}, {name: key}, [name]
+        keys = {name: key}
+    else:
+        keys = {}
+    data = r.render("edition.html", edition.url, edition=edition, edition_themes=chips, title=title)
+    return {name: data}, keys, []
+
+
+def _listing_pages(
+    url: str, template: str, items: list[Paper], title: str, what: list[Any], r: Renderer, **context: Any
+) -> Rendered:
+    """A listing's numbered pages (page 1 keeps the listing's URL); each read back (``reuse.py``)
+    where the previous build rendered it from the same data."""
+    reuse = r.reuse
+    files: dict[str, FileData] = {}
+    keys: dict[str, str] = {}
+    read_back: list[str] = []
+    for pagination in paginate(url, items):
+        suffix = f" (page {pagination.number} of {pagination.count})" if pagination.number > 1 else ""
+        name = pagination.url + "index.html"
+        if reuse is not None:
+            keys[name] = key = reuse.listing_key(name, template, title + suffix, what, pagination)
+            kept = reuse.previous(name, key)
+            if kept is not None:
+                files[name] = kept
+                read_back.append(name)
+                continue
+        files[name] = r.render(
+            template, pagination.url, pagination=pagination, title=title + suffix, **context
+        )
+    return files, keys, read_back
+
+
 #: Below this many papers, one process renders every page (starting workers costs more).
 PARALLEL_MIN = 1000
-_WORK: tuple[Renderer, list[Paper]] | None = None
+_WORK: tuple[Renderer, list[Paper], list[Listing]] | None = None
 
 
 def paper_pages(
@@ -186,8 +249,10 @@ class Offloaded:
         minimum: int = PARALLEL_MIN,
         search: bool = False,
         sink: Callable[[dict[str, FileData]], None] | None = None,
+        listings: Sequence[Listing] = (),
     ) -> None:
         self.r, self.papers = r, papers
+        self.listings = list(listings)
         self.parallel = (
             jobs > 1 and len(papers) >= minimum and "fork" in multiprocessing.get_all_start_methods()
         )
@@ -204,7 +269,7 @@ class Offloaded:
     def __enter__(self) -> Offloaded:
         if self.parallel:
             global _WORK
-            _WORK = (self.r, self.papers)
+            _WORK = (self.r, self.papers, self.listings)
             # The workers fork now, with the site as it is: nothing changes it after gathering.
             self._frozen = frozen_heap()
             self._frozen.__enter__()
@@ -213,6 +278,9 @@ class Offloaded:
             if self.search:
                 self.index = self._forwarded(self.pool.submit(_search_task))
             self.pending = [
+                self._forwarded(self.pool.submit(_render_listings, bounds))
+                for bounds in _weighed_chunks([cost for _, cost in self.listings], self.jobs * 4)
+            ] + [
                 self._forwarded(self.pool.submit(_render_chunk, bounds))
                 for bounds in _chunks(len(self.papers), self.jobs * 4)
             ]
@@ -227,8 +295,13 @@ class Offloaded:
     def rest(self) -> dict[str, FileData]:
         """Every paper page, waiting for them."""
         if self.pending is None:
-            files, keys, read_back = _render_papers(self.r, self.papers)
-            self._keep(keys, read_back)
+            files: dict[str, FileData] = {}
+            for part, keys, read_back in [
+                *(job(self.r) for job, _ in self.listings),
+                _render_papers(self.r, self.papers),
+            ]:
+                files.update(part)
+                self._keep(keys, read_back)
             return self._give(files)
         files = {}
         for future in self.pending:
@@ -289,6 +362,21 @@ def _chunks(n: int, parts: int) -> list[tuple[int, int]]:
     return [(lo, min(lo + size, n)) for lo in range(0, n, size)]
 
 
+def _weighed_chunks(costs: list[int], parts: int) -> list[tuple[int, int]]:
+    """``costs`` cut into about ``parts`` runs of about the same total (each item costs 1 more)."""
+    total = sum(costs) + len(costs)
+    out: list[tuple[int, int]] = []
+    start, run = 0, 0
+    for i, cost in enumerate(costs):
+        run += cost + 1
+        if run * parts >= total:
+            out.append((start, i + 1))
+            start, run = i + 1, 0
+    if start < len(costs):
+        out.append((start, len(costs)))
+    return out
+
+
 def _search_task() -> dict[str, bytes]:
     assert _WORK is not None  # set before the pool forks
     return search_files(_WORK[1])
@@ -296,8 +384,22 @@ def _search_task() -> dict[str, bytes]:
 
 def _render_chunk(bounds: tuple[int, int]) -> Rendered:
     assert _WORK is not None  # set before the pool forks
-    r, papers = _WORK
+    r, papers, _ = _WORK
     return _render_papers(r, papers[bounds[0] : bounds[1]])
+
+
+def _render_listings(bounds: tuple[int, int]) -> Rendered:
+    assert _WORK is not None  # set before the pool forks
+    r, _, jobs = _WORK
+    files: dict[str, FileData] = {}
+    keys: dict[str, str] = {}
+    read_back: list[str] = []
+    for job, _ in jobs[bounds[0] : bounds[1]]:
+        part, part_keys, part_read = job(r)
+        files.update(part)
+        keys.update(part_keys)
+        read_back += part_read
+    return files, keys, read_back
 
 
 #: Paper pages rendered (or read back): their files, their page keys (``reuse``), the names of
