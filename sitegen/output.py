@@ -16,7 +16,7 @@ from .feeds import render_feeds
 from .models import Edition, Paper, Site
 from .render import Renderer, builtin_templates, dump_json, paginate, paper_record
 from .reuse import PageReuse, theme_view
-from .search import search_files
+from .search import index_files, search_files, store_files
 from .sitemap import robots_txt, sitemap_files
 from .stages import Stages, frozen_heap
 from .themes import themes_in, themes_record
@@ -73,10 +73,10 @@ def render_site(
             emit(_pages(config, site, template_dirs, r))
         with stages("feeds"):
             emit(render_feeds(config, site, r.reuse))
-        with stages("search"):
-            files.update_from(work.search_files())
         with stages("render"):
             files.update_from(work.rest())
+        with stages("search"):
+            files.update_from(work.search_files())
     return files
 
 
@@ -261,7 +261,9 @@ class Offloaded:
         self.sink = sink
         self.pool: ProcessPoolExecutor | None = None
         self.pending: list[Future[Rendered]] | None = None
+        self.tasks: list[tuple[Callable[[tuple[int, int]], Rendered], tuple[int, int]]] = []
         self.index: Future[dict[str, bytes]] | None = None
+        self.store: Future[dict[str, bytes]] | None = None
         self._given: dict[Future, threading.Event] = {}
         self._failed: BaseException | None = None
         self._frozen: contextlib.AbstractContextManager | None = None
@@ -277,20 +279,19 @@ class Offloaded:
             # The index first: it is the longest task, and the page chunks fill the other workers.
             if self.search:
                 self.index = self._forwarded(self.pool.submit(_search_task))
-            self.pending = [
-                self._forwarded(self.pool.submit(_render_listings, bounds))
+                self.store = self._forwarded(self.pool.submit(_store_task))
+            self.tasks = [
+                (_render_listings, bounds)
                 for bounds in _weighed_chunks([cost for _, cost in self.listings], self.jobs * 4)
-            ] + [
-                self._forwarded(self.pool.submit(_render_chunk, bounds))
-                for bounds in _chunks(len(self.papers), self.jobs * 4)
-            ]
+            ] + [(_render_chunk, bounds) for bounds in _chunks(len(self.papers), self.jobs * 4)]
+            self.pending = [self._forwarded(self.pool.submit(fn, bounds)) for fn, bounds in self.tasks]
         return self
 
     def search_files(self) -> dict[str, bytes]:
         """The search index's files (``search.search_files``), waiting for them."""
-        if self.index is None:
+        if self.index is None or self.store is None:
             return self._give(search_files(self.papers))
-        return self._result(self.index)
+        return {**self._result(self.index), **self._result(self.store)}
 
     def rest(self) -> dict[str, FileData]:
         """Every paper page, waiting for them."""
@@ -303,9 +304,17 @@ class Offloaded:
                 files.update(part)
                 self._keep(keys, read_back)
             return self._give(files)
+        # The tasks no worker has started yet are done here, the last first (the workers take
+        # them from the first): this process would only wait otherwise.
+        done: dict[int, Rendered] = {}
+        for n in reversed(range(len(self.pending))):
+            if self.pending[n].cancel():
+                fn, bounds = self.tasks[n]
+                done[n] = fn(bounds)
+                self._give(done[n][0])
         files = {}
-        for future in self.pending:
-            part, keys, read_back = self._result(future)
+        for n, future in enumerate(self.pending):
+            part, keys, read_back = done[n] if n in done else self._result(future)
             files.update(part)
             self._keep(keys, read_back)
         return files
@@ -379,7 +388,12 @@ def _weighed_chunks(costs: list[int], parts: int) -> list[tuple[int, int]]:
 
 def _search_task() -> dict[str, bytes]:
     assert _WORK is not None  # set before the pool forks
-    return search_files(_WORK[1])
+    return index_files(_WORK[1])
+
+
+def _store_task() -> dict[str, bytes]:
+    assert _WORK is not None  # set before the pool forks
+    return store_files(_WORK[1])
 
 
 def _render_chunk(bounds: tuple[int, int]) -> Rendered:

@@ -47,10 +47,11 @@ import functools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from lunr import __TARGET_JS_VERSION__ as LUNR_JS_VERSION
 from lunr.builder import Builder
 from lunr.pipeline import Pipeline
@@ -82,6 +83,8 @@ MIN_PREFIX = 2
 """A word being typed is matched as a prefix from this many letters on (search-engine.js has the same)."""
 MAX_WORD = 100
 """Longer tokens are not words (no real one comes close): they are left out of the index and queries."""
+FACETS = ("theme", "organization", "year")
+"""The filters, each a file of its own (``facets/<name>.json``)."""
 ABSTRACT_CHARS = 3000
 """The store keeps this much of an abstract, enough for a snippet around the matched words."""
 
@@ -270,33 +273,21 @@ def _boundary(previous: str, first: str) -> str:
 
 class _Postings:
     """Every (term, field, paper, score) of an index, from its arrays (``TermScores``), sorted by
-    term, field and paper position (no Python loop per posting)."""
+    the term's rank (``rank``: each term number's place in the terms' sorted order), field and
+    paper position (no Python loop per posting): the postings of consecutive terms, as a shard
+    holds them, are one slice."""
 
-    def __init__(self, index: TermScores) -> None:
+    def __init__(self, index: TermScores, rank: np.ndarray) -> None:
         self.n_fields = n_fields = len(index.fields)
-        scores = index.scores
+        position_of = np.fromiter((int(r, 36) for r in index.refs), dtype=np.int64, count=len(index.refs))
         # Arrays only, each freed once used: at 20,000 papers there are millions of postings, and
         # the index is built in a worker beside the rest of the build.
-        rows = np.repeat(np.arange(scores.shape[0], dtype=np.int64), np.diff(scores.indptr))
-        field = rows % n_fields
-        position_of = np.fromiter((int(r, 36) for r in index.refs), dtype=np.int64, count=len(index.refs))
-        position = position_of[rows // n_fields]
-        del rows
-        term = scores.indices.astype(np.int64)
-        order = np.lexsort((position, field, term))
-        term, field, position = term[order], field[order], position[order]
-        self.score = scores.data[order]
-        del order
+        if bool(np.all(np.diff(position_of) > 0)):
+            term, field, position, self.score, self.df = _by_term(index.scores, rank, n_fields, position_of)
+        else:  # (refs out of order: sorted by position too)
+            term, field, position, self.score, self.df = _sorted(index.scores, rank, n_fields, position_of)
         self.key = term * n_fields + field
-        del field
-        # Papers of each term: a (term, paper) pair once, whatever fields it is in.
-        papers = int(position.max(initial=0)) + 1
-        pairs_sorted = np.sort(term * papers + position)
-        del term
-        distinct = np.ones(len(pairs_sorted), dtype=bool)
-        distinct[1:] = pairs_sorted[1:] != pairs_sorted[:-1]
-        self.df = np.bincount(pairs_sorted[distinct] // papers)
-        del pairs_sorted, distinct
+        del term, field
         # What the shards are written from: each posting's position less the one before it in its
         # (term, field) list, and its score times 1000. Arrays, made Python numbers a shard at a
         # time (as lists of every posting they took 300 MB at 20,000 papers).
@@ -307,7 +298,7 @@ class _Postings:
         self.thousandths = np.round(self.score * 1000).astype(np.int64)
 
     def spans(self, terms: Sequence[int]) -> list[list[tuple[int, int]]]:
-        """For each term (index), per field, where its postings are: (low, high)."""
+        """For each term (rank), per field, where its postings are: (low, high)."""
         keys = np.repeat(np.asarray(terms, dtype=np.int64) * self.n_fields, self.n_fields)
         keys += np.tile(np.arange(self.n_fields), len(terms))
         lows = np.searchsorted(self.key, keys).tolist()
@@ -316,16 +307,75 @@ class _Postings:
         return [pairs[k : k + self.n_fields] for k in range(0, len(pairs), self.n_fields)]
 
     def papers(self, term: int) -> int:
-        """In how many papers ``term`` is (any field)."""
+        """In how many papers the term of rank ``term`` is (any field)."""
         return int(self.df[term]) if term < len(self.df) else 0
 
-    def encode(self, low: int, high: int, scale: int) -> list[float | int]:
-        """Postings ``low:high`` as [position delta, score, ...]; scores times ``scale``, as
-        integers when that is 1000 (see ``exact_scale``)."""
-        flat: list[float | int] = [0] * (2 * (high - low))
-        flat[0::2] = self.deltas[low:high].tolist()
-        flat[1::2] = (self.thousandths if scale == 1000 else self.score)[low:high].tolist()
-        return flat
+    def encoder(self, low: int, high: int, scale: int) -> Callable[[int, int], list[float | int]]:
+        """For postings within ``low:high`` (a shard's), a function giving postings ``a:b`` as
+        [position delta, score, ...]; scores times ``scale``, as integers when that is 1000 (see
+        ``exact_scale``). The slice is made Python numbers once, not once per term and field."""
+        deltas = self.deltas[low:high].tolist()
+        values = (self.thousandths if scale == 1000 else self.score)[low:high].tolist()
+
+        def encode(a: int, b: int) -> list[float | int]:
+            flat: list[float | int] = [0] * (2 * (b - a))
+            flat[0::2] = deltas[a - low : b - low]
+            flat[1::2] = values[a - low : b - low]
+            return flat
+
+        return encode
+
+
+#: Postings as arrays sorted by term rank, field and position: (rank, field, position, score),
+#: and in how many papers each rank's term is.
+_Sorted = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _by_term(scores: sp.csr_matrix, rank: np.ndarray, n_fields: int, position_of: np.ndarray) -> _Sorted:
+    """``_sorted`` where the documents' positions increase with their rows (the index's own
+    order): each field's (document x term rank) matrix turned by columns (a counting sort), its
+    entries placed by (rank, field); no comparison sort of millions of postings."""
+    n_docs, n_terms = len(position_of), len(rank)
+    by_field = []
+    for f in range(n_fields):
+        rows = scores[f::n_fields]
+        by_field.append(
+            sp.csr_matrix((rows.data, rank[rows.indices], rows.indptr), shape=(n_docs, n_terms)).tocsc()
+        )
+    counts = np.stack([np.diff(m.indptr) for m in by_field], axis=1) if by_field else np.zeros((n_terms, 0))
+    starts = (np.cumsum(counts.ravel()) - counts.ravel()).reshape(counts.shape)
+    total = int(counts.sum())
+    term, field = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.int64)
+    doc, score = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.float64)
+    for f, m in enumerate(by_field):
+        column = np.repeat(np.arange(n_terms, dtype=np.int64), np.diff(m.indptr))
+        at = starts[column, f] + (np.arange(m.nnz, dtype=np.int64) - m.indptr[column])
+        term[at], field[at], doc[at], score[at] = column, f, m.indices, m.data
+    # Papers of each term: a (paper, term) pair once, whatever fields it is in.
+    present = sp.csr_matrix((np.ones(total), (doc, term)), shape=(n_docs, n_terms))
+    present.sum_duplicates()
+    df = np.bincount(present.indices, minlength=n_terms)
+    return term, field, position_of[doc], score, df
+
+
+def _sorted(scores: sp.csr_matrix, rank: np.ndarray, n_fields: int, position_of: np.ndarray) -> _Sorted:
+    """The postings of ``scores`` (rows: (document, field); columns: term numbers, whose ranks
+    are ``rank``) sorted by rank, field and the documents' positions (``position_of``)."""
+    rows = np.repeat(np.arange(scores.shape[0], dtype=np.int64), np.diff(scores.indptr))
+    field = rows % n_fields
+    position = position_of[rows // n_fields]
+    del rows
+    term = rank[scores.indices]
+    order = np.lexsort((position, field, term))
+    term, field, position = term[order], field[order], position[order]
+    score = scores.data[order]
+    del order
+    papers = int(position.max(initial=0)) + 1
+    pairs_sorted = np.sort(term * papers + position)
+    distinct = np.ones(len(pairs_sorted), dtype=bool)
+    distinct[1:] = pairs_sorted[1:] != pairs_sorted[:-1]
+    df = np.bincount(pairs_sorted[distinct] // papers, minlength=len(rank))
+    return term, field, position, score, df
 
 
 def exact_scale(scores: np.ndarray) -> int:
@@ -352,14 +402,18 @@ def shard_index(
     Terms stay in the index's sorted order and each term's postings stay whole in one shard; a shard
     closes once it reaches ``shard_bytes``, so very common terms (a posting per paper) end up alone.
     """
-    postings = _Postings(index)
     indexes = index.sorted_terms()
+    rank = np.empty(len(indexes), dtype=np.int64)
+    rank[indexes] = np.arange(len(indexes))
+    postings = _Postings(index, rank)
     terms = [index.terms[number] for number in indexes]
     entries: list[list[Any]] = []
     df: dict[str, int] = {}
-    for term, index, spans in zip(terms, indexes, postings.spans(indexes), strict=True):
-        df[term] = postings.papers(index)
-        entries.append([term, index, spans])
+    for place, (term, number, spans) in enumerate(
+        zip(terms, indexes, postings.spans(range(len(indexes))), strict=True)
+    ):
+        df[term] = postings.papers(place)
+        entries.append([term, number, spans])
     groups: list[list[list[Any]]] = []
     sizes: list[int] = []
     for entry in entries:
@@ -383,15 +437,13 @@ def shard_index(
     bodies: list[dict[str, Any]] = []
     for n, group in enumerate(groups):
         low, high = boundaries[n], boundaries[n + 1] if n + 1 < len(groups) else None
-        spans = [span for _, _, lists in group for span in lists]
-        scores = np.concatenate([postings.score[low:high] for low, high in spans]) if spans else np.empty(0)
-        scale = exact_scale(scores)
+        # The group's terms are consecutive in rank: their postings are one slice.
+        first, last = group[0][2][0][0], group[-1][2][-1][1]
+        scale = exact_scale(postings.score[first:last])
+        encode = postings.encoder(first, last, scale)
         body: dict[str, Any] = {
             "d": scale,
-            "t": [
-                [term, index] + [postings.encode(low, high, scale) for low, high in lists]
-                for term, index, lists in group
-            ],
+            "t": [[term, number] + [encode(a, b) for a, b in lists] for term, number, lists in group],
         }
         start = bisect.bisect_left(words, low)
         stop = bisect.bisect_left(words, high) if high is not None else len(words)
@@ -461,7 +513,7 @@ def assemble(
 
 def _facets(papers: Sequence[Paper]) -> dict[str, list[list[Any]]]:
     """Filter values with the positions of their papers (delta-encoded), most papers first."""
-    values: dict[str, dict[str, list[int]]] = {"theme": {}, "organization": {}, "year": {}}
+    values: dict[str, dict[str, list[int]]] = {name: {} for name in FACETS}
     for position, paper in enumerate(papers):
         if paper.theme:
             values["theme"].setdefault(paper.theme.label, []).append(position)
@@ -485,6 +537,12 @@ def _facets(papers: Sequence[Paper]) -> dict[str, list[list[Any]]]:
 
 def search_files(papers: Sequence[Paper], shard_bytes: int = SHARD_BYTES) -> dict[str, bytes]:
     """Every search data file, by site-relative path: manifest, term shards, store chunks, facets."""
+    return {**index_files(papers, shard_bytes), **store_files(papers)}
+
+
+def index_files(papers: Sequence[Paper], shard_bytes: int = SHARD_BYTES) -> dict[str, bytes]:
+    """The manifest and the term shards (``search_files`` less ``store_files``: the two are made
+    in different processes of a large build)."""
     ordered = search_order(papers)
     files: dict[str, bytes] = {}
     pipeline = new_builder().search_pipeline.serialize()
@@ -497,13 +555,6 @@ def search_files(papers: Sequence[Paper], shard_bytes: int = SHARD_BYTES) -> dic
             name = f"terms/{n}.json"
             files[PREFIX + name] = dump_json(body)
             shards.append([entry[0], name])
-    for k in range(0, len(ordered), STORE_CHUNK):
-        chunk = {ref(n): store_record(ordered[n]) for n in range(k, min(k + STORE_CHUNK, len(ordered)))}
-        files[f"{PREFIX}store/{k // STORE_CHUNK}.json"] = dump_json(chunk)
-    facets = {}
-    for name, values in _facets(ordered).items():
-        facets[name] = f"facets/{name}.json"
-        files[PREFIX + facets[name]] = dump_json(values)
     manifest = {
         "format": FORMAT,
         "lunr": LUNR_JS_VERSION,
@@ -513,7 +564,19 @@ def search_files(papers: Sequence[Paper], shard_bytes: int = SHARD_BYTES) -> dic
         "shards": shards,
         "store": STORE_CHUNK,
         "minPrefix": MIN_PREFIX,
-        "facets": facets,
+        "facets": {name: f"facets/{name}.json" for name in FACETS},
     }
     files[f"{PREFIX}manifest.json"] = dump_json(manifest)
+    return files
+
+
+def store_files(papers: Sequence[Paper]) -> dict[str, bytes]:
+    """The store chunks and the facets."""
+    ordered = search_order(papers)
+    files: dict[str, bytes] = {}
+    for k in range(0, len(ordered), STORE_CHUNK):
+        chunk = {ref(n): store_record(ordered[n]) for n in range(k, min(k + STORE_CHUNK, len(ordered)))}
+        files[f"{PREFIX}store/{k // STORE_CHUNK}.json"] = dump_json(chunk)
+    for name, values in _facets(ordered).items():
+        files[f"{PREFIX}facets/{name}.json"] = dump_json(values)
     return files

@@ -241,6 +241,58 @@ def test_the_shards_make_up_exactly_the_single_index(sample_build):
     assert whole_index(files) == json.loads(json.dumps(single, sort_keys=True))
 
 
+def test_postings_sorted_by_columns_equal_the_comparison_sort(sample_build):
+    """The shards' postings are put in order by turning each field's matrix by columns
+    (``_by_term``); a comparison sort of every posting (``_sorted``, for refs out of order) gives
+    the same arrays."""
+    import numpy as np
+
+    from sitegen import search
+
+    result, _ = sample_build
+    index = search.index_scores(
+        [search.document(p, n) for n, p in enumerate(search.search_order(result.site.papers))]
+    )
+    order = index.sorted_terms()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    positions = np.arange(len(index.refs))
+    fast = search._by_term(index.scores, rank, len(index.fields), positions)
+    slow = search._sorted(index.scores, rank, len(index.fields), positions)
+    for a, b in zip(fast, slow, strict=True):
+        assert np.array_equal(a, b)
+    # Refs out of order: the postings follow the positions, not the rows.
+    shuffled = np.random.default_rng(0).permutation(len(index.refs))
+    index.refs = [search.ref(int(n)) for n in shuffled]
+    postings = search._Postings(index, rank)
+    n_fields = len(index.fields)
+    starts = np.r_[True, np.diff(postings.key) != 0]
+    group = np.cumsum(starts) - 1
+    first = np.flatnonzero(starts)
+    position = np.cumsum(postings.deltas) - (np.cumsum(postings.deltas) - postings.deltas)[first][group]
+    assert np.all(np.diff(postings.key) >= 0) and np.all(postings.deltas[~starts] > 0)
+    got = sorted(
+        zip(
+            (postings.key // n_fields).tolist(),
+            (postings.key % n_fields).tolist(),
+            position.tolist(),
+            postings.score.tolist(),
+            strict=True,
+        )
+    )
+    coo = index.scores.tocoo()
+    expected = sorted(
+        zip(
+            rank[coo.col].tolist(),
+            (coo.row % n_fields).tolist(),
+            shuffled[coo.row // n_fields].tolist(),
+            coo.data.tolist(),
+            strict=True,
+        )
+    )
+    assert got == expected
+
+
 def test_a_short_run_between_two_very_common_terms_loses_no_term():
     # "alpha" and "gamma" are in every abstract (each a shard of its own), "beta" in one: the short
     # run "beta" joins the shard before it. That step once raised IndexError on two shards (a
