@@ -15,6 +15,7 @@ from . import group, merge, reader, themes
 from .cache import (
     BasisStore,
     BuildCache,
+    CountStore,
     NeighbourStore,
     VectorStore,
     analyzer,
@@ -30,6 +31,7 @@ from .output import render_site
 from .pages import read_pages
 from .reuse import PageReuse, read_keys, uses_own_templates
 from .safe import inside
+from .search import keeping_counts
 from .stages import Stages, default_jobs
 from .themes.carry import keeping_vectors
 from .themes.model import keeping_bases
@@ -315,7 +317,10 @@ def build(
             config, site = gather(content, diags, base_url, stages, jobs, cache, reset_themes)
             writer = opening()
             reuse = page_reuse(cache, writer, template_dirs)
-            files = render_site(config, site, template_dirs, stages, jobs, sink=writer.add, reuse=reuse)
+            with keeping_counts(counts) if (counts := count_store(cache)) else contextlib.nullcontext():
+                files = render_site(config, site, template_dirs, stages, jobs, sink=writer.add, reuse=reuse)
+            if counts is not None:
+                counts.keep()
             result = BuildResult(config, site, files, diags, 0.0, stages)
             if reuse is not None:
                 result.reused, result.reusable = sorted(reuse.read_back), len(reuse.keys_now)
@@ -379,6 +384,11 @@ def _before_fork() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(before=_before_fork)
+
+
+def count_store(cache: BuildCache | None) -> CountStore | None:
+    """Where the search index's term counts are kept (``search.keeping_counts``), with a cache."""
+    return CountStore(cache) if cache is not None and cache.enabled else None
 
 
 def site_writer(out: Path, protect: list[Path], cache: BuildCache | None = None) -> SiteWriter:

@@ -49,6 +49,7 @@ except ImportError:  # not POSIX: no lock
     fcntl = None  # type: ignore[assignment]
 
 from .errors import SitegenError
+from .lunr_index import TermCounts
 from .themes.carry import Vectors
 from .themes.related import Neighbours
 from .themes.terms import Analysis, analyze_texts
@@ -757,6 +758,79 @@ class NeighbourStore:
                 "rows": np.frombuffer(neighbours.rows.encode("ascii"), dtype=np.uint8),
             },
         )
+
+
+class CountStore:
+    """The term counts of the last build's search index (``search.keeping_counts``), one entry
+    replaced by each build. Read and written by the process that builds the index (a worker of
+    a large build): the build keeps the entry afterwards (``keep_counts``)."""
+
+    def __init__(self, cache: BuildCache) -> None:
+        self.cache = cache
+        self.key = cache.key("counts", "last")
+
+    def get(self) -> tuple[list[bytes], TermCounts] | None:
+        arrays = self.cache.get_arrays("counts", self.key)
+        if arrays is None:
+            return None
+        try:
+            n, n_terms, n_tokens, n_fields = (int(x) for x in arrays["shape"].tolist())
+            digests, token_docs = arrays["digests"], arrays["token_docs"]
+            if (
+                digests.shape != (n,)
+                or digests.dtype != np.dtype("S16")
+                or token_docs.shape != (n_tokens,)
+                or token_docs.dtype.kind != "i"
+                or (
+                    n_tokens
+                    and (token_docs.min() < 0 or token_docs.max() >= n or np.any(np.diff(token_docs) < 0))
+                )
+            ):
+                raise ValueError("arrays of the wrong shape or type")
+            tf = _csr_from(arrays, "tf", (n * n_fields, n_terms))
+            counts = TermCounts(
+                _split(arrays["fields"], n_fields),
+                _split(arrays["refs"], n),
+                _split(arrays["terms"], n_terms),
+                sparse.csr_matrix((tf.data.astype(np.float64), tf.indices, tf.indptr), shape=tf.shape),
+                _split(arrays["tokens"], n_tokens),
+                token_docs.astype(np.int64),
+            )
+        except (KeyError, ValueError, TypeError, UnicodeDecodeError) as exc:
+            self.cache.reject("counts", self.key, f"not the term counts of a search index ({exc})")
+            return None
+        blob = digests.tobytes()
+        return [blob[i : i + 16] for i in range(0, len(blob), 16)], counts
+
+    def put(self, digests: list[bytes], counts: TermCounts) -> None:
+        n = len(digests)
+        if n != len(counts.refs) or any(
+            "\n" in text for text in (*counts.terms, *counts.tokens, *counts.refs)
+        ):
+            return  # (not kept: a name with a line break cannot be stored one per line)
+        tf = counts.tf
+        self.cache.put_arrays(
+            "counts",
+            self.key,
+            {
+                "shape": np.array(
+                    [n, len(counts.terms), len(counts.tokens), len(counts.fields)], dtype=np.int64
+                ),
+                "digests": np.frombuffer(b"".join(digests), dtype="S16") if n else np.zeros(0, "S16"),
+                "fields": _join(counts.fields),
+                "refs": _join(counts.refs),
+                "terms": _join(counts.terms),
+                "tokens": _join(counts.tokens),
+                "token_docs": np.asarray(counts.token_docs, dtype=np.int64),
+                **_csr_arrays(
+                    "tf", sparse.csr_matrix((np.rint(tf.data), tf.indices, tf.indptr), shape=tf.shape)
+                ),
+            },
+        )
+
+    def keep(self) -> None:
+        """Keep the entry a worker wrote (its use of the cache is not this process's)."""
+        self.cache.keep("counts", self.key, ".npz")
 
 
 def _library_version(name: str) -> str:

@@ -209,7 +209,11 @@ def _run_pipeline(functions: Sequence[Callable[..., Any]], texts: Sequence[str])
 
 
 def _read_tokens(
-    documents: Iterable[Mapping[str, Any]], ref: str, names: Sequence[str], variant_of: Sequence[int]
+    documents: Iterable[Mapping[str, Any]],
+    ref: str,
+    names: Sequence[str],
+    variant_of: Sequence[int],
+    seen: set[str] | None = None,
 ) -> tuple[list[str], dict[Any, int], np.ndarray, list[int]]:
     """Tokenize every field of every document.
 
@@ -218,7 +222,7 @@ def _read_tokens(
     fields in order, tokens in order; and the count of tokens of each (document, field).
     """
     refs: list[str] = []
-    seen_refs: set[str] = set()
+    seen_refs: set[str] = set(seen) if seen else set()
     key_ids = _Numbering()
     occurrences: list[np.ndarray] = []
     segment_sizes: list[int] = []
@@ -265,6 +269,8 @@ class TermScores:
     search_pipeline: list[str]
     #: Every distinct token the tokenizer cut, before the pipeline (of any field, first seen first).
     tokens: list[str]
+    #: The term counts the scores are of (what a later index can start from).
+    counts: TermCounts | None = None
 
     def sorted_terms(self) -> list[int]:
         """The term numbers in the order of the terms (code point order: the inverted index's)."""
@@ -334,6 +340,39 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass(slots=True, eq=False)
+class TermCounts:
+    """How often each term is in each field of each document (what lunr scores), before scoring.
+
+    ``tf``: one row per (document, field), documents in order then fields in order, one column per
+    term number (``terms``: order of first occurrence), the counts as floats; ``tokens``: every
+    distinct token cut (before the pipeline), first seen first, and ``token_docs`` the document
+    each was first seen in. A later index whose documents begin with these can start from them
+    (``term_scores(start=counts.head(n))``): only its other documents are cut and run through the
+    pipeline, and the numbers are the same (terms are numbered as they first occur).
+    """
+
+    fields: list[str]
+    refs: list[str]
+    terms: list[str]
+    tf: sp.csr_matrix
+    tokens: list[str]
+    token_docs: np.ndarray
+
+    def head(self, n: int) -> TermCounts:
+        """The counts of the first ``n`` documents."""
+        if n >= len(self.refs):
+            return self
+        rows = n * len(self.fields)
+        tf = self.tf[:rows]
+        used = int(tf.indices.max()) + 1 if tf.nnz else 0  # (numbered as they first occur)
+        tf = sp.csr_matrix((tf.data, tf.indices, tf.indptr), shape=(rows, used))
+        seen = int(np.searchsorted(self.token_docs, n))  # (first seen in order)
+        return TermCounts(
+            self.fields, self.refs[:n], self.terms[:used], tf, self.tokens[:seen], self.token_docs[:seen]
+        )
+
+
 def _term_scores(
     documents: Iterable[Mapping[str, Any]],
     fields: Sequence[tuple[str, float]],
@@ -344,6 +383,7 @@ def _term_scores(
     boosts: Sequence[float] | None = None,
     k1: float = K1,
     b: float = B,
+    start: TermCounts | None = None,
 ) -> TermScores:
     """``term_scores`` with the garbage collector paused."""
     names = [name for name, _ in fields]
@@ -352,34 +392,67 @@ def _term_scores(
     for name in names:
         if "/" in name:
             raise ValueError(f"field {name!r} contains illegal character '/'")
+    counts = _count_terms(documents, names, pipeline, ref, start)
+    return _score(counts, fields, search_pipeline, boosts, k1, b)
+
+
+def _count_terms(
+    documents: Iterable[Mapping[str, Any]],
+    names: list[str],
+    pipeline: Pipeline,
+    ref: str,
+    start: TermCounts | None,
+) -> TermCounts:
+    """The term counts of ``documents``, after those of ``start`` (see ``TermCounts``)."""
     n_fields = len(names)
     variant_of = _variants(pipeline, names)
-
-    refs, key_ids, occurrence_keys, segment_sizes = _read_tokens(documents, ref, names, variant_of)
+    if start is not None and (start.fields != names or any(variant_of)):
+        raise ValueError("counts of other fields, or of a pipeline that skips fields, cannot be started from")
+    known_refs = start.refs if start is not None else []
+    refs, key_ids, occurrence_keys, segment_sizes = _read_tokens(
+        documents, ref, names, variant_of, seen=set(known_refs)
+    )
 
     # Each distinct token through the pipeline once; terms are numbered as they first appear.
     keys_of_variant: dict[int, list[str]] = {}
     for key in key_ids:
         variant, text = (0, key) if isinstance(key, str) else key
         keys_of_variant.setdefault(variant, []).append(text)
-    tokens = list(dict.fromkeys(chain.from_iterable(keys_of_variant.values())))
     terms_of_variant = {
         variant: iter(_run_pipeline(_functions(pipeline, names[variant_of.index(variant)]), texts))
         for variant, texts in keys_of_variant.items()
     }
     term_ids = _Numbering()
+    if start is not None:
+        term_ids.update((term, number) for number, term in enumerate(start.terms))
     key_term_counts = np.zeros(len(key_ids), dtype=np.int64)
     key_terms: list[int] = []
     for key_id, key in enumerate(key_ids):
         terms = next(terms_of_variant[0 if isinstance(key, str) else key[0]])
         key_term_counts[key_id] = len(terms)
         key_terms.extend(map(term_ids.__getitem__, terms))
-    del key_ids
 
     n_docs = len(refs)
     n_segments = n_docs * n_fields
     n_terms = len(term_ids)
     occurrence_segments = np.repeat(np.arange(n_segments, dtype=np.int64), segment_sizes)
+    # The document each token was first seen in (keys are numbered as they are first seen, so
+    # a key's first occurrence is where the running maximum of the keys grows).
+    running = np.maximum.accumulate(occurrence_keys) if len(occurrence_keys) else occurrence_keys
+    first_seen = np.flatnonzero(np.r_[True, running[1:] > running[:-1]]) if len(running) else running
+    first_docs = occurrence_segments[first_seen] // n_fields + len(known_refs)
+    if start is not None:
+        known_tokens = set(start.tokens)
+        keys = list(key_ids)
+        fresh = [i for i, key in enumerate(keys) if key not in known_tokens]
+        tokens = [*start.tokens, *(keys[i] for i in fresh)]
+        token_docs = np.concatenate([start.token_docs, first_docs[fresh]])
+    else:
+        # (a token of fields with another pipeline is listed once; their first documents are
+        # kept only where all fields have one: the counts can be started from only then)
+        tokens = list(dict.fromkeys(chain.from_iterable(keys_of_variant.values())))
+        token_docs = first_docs if not any(variant_of) else np.zeros(0, dtype=np.int64)
+    del key_ids
     if key_term_counts.max(initial=0) <= 1:
         # Every token became one term or none (a stop word): the usual pipeline.
         term_of_key = np.full(len(key_term_counts), -1, dtype=np.int64)
@@ -405,8 +478,31 @@ def _term_scores(
     )
     tf.sum_duplicates()
     tf.sort_indices()
-    field_lengths = np.bincount(term_segments, minlength=n_segments)
-    del term_segments, term_of
+    if start is not None:
+        known = sp.csr_matrix(
+            (start.tf.data, start.tf.indices, start.tf.indptr), shape=(start.tf.shape[0], n_terms)
+        )
+        tf = sp.vstack([known, tf], format="csr")
+    return TermCounts(list(names), [*known_refs, *refs], list(term_ids), tf, tokens, token_docs)
+
+
+def _score(
+    counts: TermCounts,
+    fields: Sequence[tuple[str, float]],
+    search_pipeline: Pipeline,
+    boosts: Sequence[float] | None,
+    k1: float,
+    b: float,
+) -> TermScores:
+    """BM25 of every count (``TermCounts``), as lunr.py's builder computes it."""
+    names, refs, tf = counts.fields, counts.refs, counts.tf
+    n_fields, n_docs, n_terms = len(names), len(refs), len(counts.terms)
+    n_segments = n_docs * n_fields
+    field_lengths = (
+        np.rint(np.asarray(tf.sum(axis=1)).ravel()).astype(np.int64)
+        if n_segments
+        else np.zeros(0, dtype=np.int64)
+    )
 
     # lunr.py: accumulator[field] (an int) / documents_with_field[field] (every document has every field)
     totals = field_lengths.reshape(n_docs, n_fields).sum(axis=0).tolist() if n_docs else [0] * n_fields
@@ -430,12 +526,13 @@ def _term_scores(
         score = score * np.asarray(boosts, dtype=np.float64)[rows // n_fields]
     return TermScores(
         version=__TARGET_JS_VERSION__,
-        fields=names,
+        fields=list(names),
         refs=refs,
-        terms=list(term_ids),
+        terms=counts.terms,
         scores=sp.csr_matrix((_round3(score), tf.indices, tf.indptr), shape=tf.shape),
         search_pipeline=search_pipeline.serialize(),
-        tokens=tokens,
+        tokens=counts.tokens,
+        counts=counts,
     )
 
 
@@ -449,11 +546,15 @@ def term_scores(
     boosts: Sequence[float] | None = None,
     k1: float = K1,
     b: float = B,
+    start: TermCounts | None = None,
 ) -> TermScores:
     """The index of ``documents`` as arrays (``TermScores``); ``.serialize()`` is what lunr.py's
-    builder would serialize. The arguments are ``serialize_index``'s."""
+    builder would serialize. The arguments are ``serialize_index``'s; ``start``: the counts of
+    the documents before these (see ``TermCounts``): the index is of those and these."""
     with _no_gc():
-        return _term_scores(documents, fields, pipeline, search_pipeline, ref=ref, boosts=boosts, k1=k1, b=b)
+        return _term_scores(
+            documents, fields, pipeline, search_pipeline, ref=ref, boosts=boosts, k1=k1, b=b, start=start
+        )
 
 
 def serialize_index(
@@ -492,8 +593,11 @@ def serialize_with(builder: Builder, documents: Iterable[Mapping[str, Any]]) -> 
     return scores_with(builder, documents).serialize()
 
 
-def scores_with(builder: Builder, documents: Iterable[Mapping[str, Any]]) -> TermScores:
-    """``serialize_with``'s index as arrays (``TermScores``): what ``.serialize()`` makes the dict of."""
+def scores_with(
+    builder: Builder, documents: Iterable[Mapping[str, Any]], start: TermCounts | None = None
+) -> TermScores:
+    """``serialize_with``'s index as arrays (``TermScores``): what ``.serialize()`` makes the dict
+    of; ``start``: see ``term_scores``."""
     if builder.document_count:
         raise ValueError("the builder already has documents: they would not be in the written index")
     if builder.metadata_whitelist:
@@ -508,6 +612,7 @@ def scores_with(builder: Builder, documents: Iterable[Mapping[str, Any]]) -> Ter
         ref=builder._ref,
         k1=builder._k1,
         b=builder._b,
+        start=start,
     )
 
 

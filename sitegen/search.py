@@ -44,11 +44,14 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -59,7 +62,7 @@ from lunr.stop_word_filter import WORDS as STOP_WORDS
 from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 
-from .lunr_index import TermScores, scores_with
+from .lunr_index import TermCounts, TermScores, scores_with
 from .lunr_stemmer import porter_stem
 from .models import Paper
 from .render import dump_json
@@ -227,13 +230,56 @@ def search_order(papers: Sequence[Paper]) -> list[Paper]:
     return list(reversed(papers))  # Site.papers is newest first
 
 
-def index_scores(documents: Sequence[dict[str, str]]) -> TermScores:
+def index_scores(documents: Sequence[dict[str, str]], start: TermCounts | None = None) -> TermScores:
     """The single Lunr index of ``documents`` as arrays: the one place the index is built.
 
     The shards are cut from these arrays, and ``build_index`` is their ``serialize()``: what
-    lunr.py's builder would make (``lunr_index.reference_index``), written much faster.
+    lunr.py's builder would make (``lunr_index.reference_index``), written much faster. ``start``:
+    the term counts of the documents before these (``lunr_index.TermCounts``).
     """
-    return scores_with(new_builder(), documents)
+    return scores_with(new_builder(), documents, start)
+
+
+class CountStore(Protocol):
+    """Where the term counts of a build's index are kept for the next one (``sitegen/cache.py``):
+    with the digest of each paper's fields (``field_digests``), in index order."""
+
+    def get(self) -> tuple[list[bytes], TermCounts] | None: ...
+
+    def put(self, digests: list[bytes], counts: TermCounts) -> None: ...
+
+
+_COUNTS: ContextVar[CountStore | None] = ContextVar("counts", default=None)
+
+
+@contextmanager
+def keeping_counts(store: CountStore) -> Iterator[None]:
+    """Within the block, the index starts from the term counts of the last build's papers where
+    the papers begin with them (the oldest first: a new dump's papers come last), and keeps its
+    own in ``store``: only the other papers are cut into words. The same index, exactly."""
+    token = _COUNTS.set(store)
+    try:
+        yield
+    finally:
+        _COUNTS.reset(token)
+
+
+def field_digests(papers: Sequence[Paper]) -> list[bytes]:
+    """A digest of what each paper's document (``document``) is made of, but its ref."""
+    out = []
+    for paper in papers:
+        h = hashlib.blake2b(digest_size=16)
+        for text in (
+            paper.title,
+            paper.abstract,
+            organization_text(paper),
+            paper.theme.label if paper.theme else "",
+        ):
+            data = text.encode("utf-8", "surrogatepass")
+            h.update(len(data).to_bytes(8, "little"))
+            h.update(data)
+        out.append(h.digest())
+    return out
 
 
 def build_index(documents: Sequence[dict[str, str]]) -> dict[str, Any]:
@@ -548,7 +594,17 @@ def index_files(papers: Sequence[Paper], shard_bytes: int = SHARD_BYTES) -> dict
     pipeline = new_builder().search_pipeline.serialize()
     shards: list[list[str]] = []
     if ordered:  # lunr cannot build an empty index; a site with no papers has no shards
-        index = index_scores([document(paper, n) for n, paper in enumerate(ordered)])
+        store = _COUNTS.get()
+        digests = field_digests(ordered) if store is not None else []
+        known = store.get() if store is not None else None
+        first = 0
+        if known is not None:
+            while first < min(len(digests), len(known[0])) and digests[first] == known[0][first]:
+                first += 1
+        start = known[1].head(first) if known is not None and first else None
+        index = index_scores([document(ordered[n], n) for n in range(first, len(ordered))], start)
+        if store is not None and index.counts is not None:
+            store.put(digests, index.counts)
         pipeline = index.search_pipeline
         boundaries, bodies = shard_index(index, word_stems(index.tokens), shard_bytes)
         for n, (entry, body) in enumerate(zip(boundaries, bodies, strict=True)):

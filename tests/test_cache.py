@@ -25,7 +25,7 @@ from conftest import ROOT
 import sitegen
 from sitegen import cache as cache_module
 from sitegen.build import BuildResult, build
-from sitegen.cache import BuildCache, NeighbourStore, VectorStore
+from sitegen.cache import BuildCache, CountStore, NeighbourStore, VectorStore
 from sitegen.errors import Diagnostics
 from sitegen.reuse import paper_view
 from sitegen.themes.carry import Vectors
@@ -523,3 +523,31 @@ def test_the_vectors_kept_for_the_next_build_read_back_as_written(tmp_path):
         cache.put_arrays("vectors", store.key, {"shape": np.array([n, features, 3]), "keys": np.zeros(n)})
         assert store.get() is None
     assert any("not the vectors of a build" in note for note in cache.notes)
+
+
+def test_the_search_term_counts_kept_for_the_next_build_read_back_as_written(tmp_path, sample_build):
+    from sitegen import search
+
+    result, _ = sample_build
+    ordered = search.search_order(result.site.papers)
+    counts = search.index_scores([search.document(p, n) for n, p in enumerate(ordered)]).counts
+    digests = search.field_digests(ordered)
+    with BuildCache(tmp_path / "cache") as cache:
+        CountStore(cache).put(digests, counts)
+    with BuildCache(tmp_path / "cache") as cache:
+        back = CountStore(cache).get()
+    assert back is not None and back[0] == digests
+    kept = back[1]
+    assert (kept.fields, kept.refs, kept.terms, kept.tokens) == (
+        counts.fields,
+        counts.refs,
+        counts.terms,
+        counts.tokens,
+    )
+    assert np.array_equal(kept.token_docs, counts.token_docs)
+    assert (kept.tf != counts.tf).nnz == 0 and kept.tf.dtype == np.float64
+    with BuildCache(tmp_path / "cache") as cache:
+        store = CountStore(cache)
+        cache.put_arrays("counts", store.key, {"shape": np.array([1, 1, 1, 4]), "digests": np.zeros(3)})
+        assert store.get() is None
+    assert any("not the term counts of a search index" in note for note in cache.notes)

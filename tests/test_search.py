@@ -1261,3 +1261,56 @@ def test_filters_by_theme_organization_and_year(sample_build, spage):
             "Phased DMD: Few-step Distribution Matching Distillation via Score Matching within Subintervals"
         ]
         assert spage.js_errors == []
+
+
+class _Counts:
+    def __init__(self) -> None:
+        self.kept = None
+
+    def get(self):
+        return self.kept
+
+    def put(self, digests, counts) -> None:
+        self.kept = (digests, counts)
+
+
+def test_the_index_starts_from_the_last_builds_counts_and_is_the_same(sample_build, monkeypatch):
+    """With a store (the build cache), the index takes the term counts of the papers the last
+    build had where the papers (oldest first) begin with them, and cuts only the others into
+    words: the same files as building it whole; a paper changed since is cut again, and so is
+    every paper after it."""
+    from sitegen import search
+
+    result, _ = sample_build
+    papers = result.site.papers  # newest first
+    cut = []
+    real = search.index_scores
+    monkeypatch.setattr(
+        search, "index_scores", lambda docs, start=None: cut.append(len(docs)) or real(docs, start)
+    )
+    whole = search_files(papers)  # (no store: built whole)
+    cut.clear()
+    store = _Counts()
+    with search.keeping_counts(store):
+        search_files(papers[20:])  # the last build: without the 20 newest papers
+        assert cut == [len(papers) - 20]
+        cut.clear()
+        assert search_files(papers) == whole
+        assert cut == [20]  # only the new papers cut into words
+        cut.clear()
+        assert search_files(papers) == whole
+        assert cut == [0]
+    # An old paper changed (its theme renamed): it and the papers after it are cut again.
+    store.kept = None
+    with search.keeping_counts(store):
+        search_files(papers[20:])
+        oldest_first = list(reversed(papers))
+        changed = oldest_first[100]
+        theme = changed.theme
+        monkeypatch.setattr(
+            changed, "theme", Theme(slug="renamed", label="A renamed theme", terms=[]) if theme else None
+        )
+        cut.clear()
+        got = search_files(papers)
+    assert cut == [len(papers) - 100]
+    assert got == search_files(papers)
