@@ -69,13 +69,20 @@ def paper_view(paper: Paper) -> list[Any]:
     ]
 
 
+#: What a card shows of the abstract: its first 260 characters cut at a word (``snippet(260)``
+#: in ``_macros.html``) and whether there is more; so the first 261 characters tell it all.
+CARD_ABSTRACT = 261
+
+
 def card_view(paper: Paper) -> list[Any]:
-    """What a paper's card in a listing shows (``_macros.html``: ``card``)."""
+    """What a paper's card in a listing shows (``_macros.html``: ``card``). A card is on four
+    listings of every paper and each one's digest is taken every build: of the abstract it
+    holds only what the card shows (``CARD_ABSTRACT``), not the whole."""
     org = paper.organization
     return [
         paper.url,
         paper.title,
-        paper.abstract,
+        paper.abstract[:CARD_ABSTRACT],
         [org.id, org.name, org.slug] if org else None,
         _theme(paper.theme),
         _iso(paper.published),
@@ -158,10 +165,13 @@ class PageReuse:
         fallback: Any,
     ) -> str:
         """The key of a theme's feed: its channel (title, description, page, date), and each
-        item's card, arXiv id (its link to Hugging Face), editions' dates and place in each (the
-        items' times); the site's date only where an item has no dated edition (then it is the
-        item's date)."""
-        times = [[p.arxiv_id, [[_iso(e.date), ranks.get((id(e), id(p)))] for e in p.editions]] for p in items]
+        item's card, whole abstract (an item holds it all; a card only its start), arXiv id (its
+        link to Hugging Face), editions' dates and place in each (the items' times); the site's
+        date only where an item has no dated edition (then it is the item's date)."""
+        times = [
+            [p.abstract, p.arxiv_id, [[_iso(e.date), ranks.get((id(e), id(p)))] for e in p.editions]]
+            for p in items
+        ]
         undated = any(not any(e.date for e in p.editions) for p in items)
         what = [channel["title"], channel["description"], channel["page"], _iso(channel["when"])]
         return self._digest(

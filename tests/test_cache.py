@@ -27,6 +27,7 @@ from sitegen import cache as cache_module
 from sitegen.build import BuildResult, build
 from sitegen.cache import BuildCache, CountStore, NeighbourStore, VectorStore
 from sitegen.errors import Diagnostics
+from sitegen.render import Renderer
 from sitegen.reuse import paper_view
 from sitegen.themes.carry import Vectors
 from sitegen.themes.related import Neighbours
@@ -551,3 +552,34 @@ def test_the_search_term_counts_kept_for_the_next_build_read_back_as_written(tmp
         cache.put_arrays("counts", store.key, {"shape": np.array([1, 1, 1, 4]), "digests": np.zeros(3)})
         assert store.get() is None
     assert any("not the term counts of a search index" in note for note in cache.notes)
+
+
+def test_a_cards_key_holds_all_the_card_shows_of_the_abstract(sample_build):
+    """``card_view`` keeps the first ``CARD_ABSTRACT`` characters of the abstract: papers whose
+    abstracts differ only after them have the same card; any change before them shows."""
+    from sitegen.reuse import CARD_ABSTRACT, card_view
+
+    result, _ = sample_build
+    r = Renderer(result.config, result.site, [])
+    macros = r.env.get_template("_macros.html").module
+    paper = next(p for p in result.site.papers if len(p.abstract) > CARD_ABSTRACT + 40)
+    original = paper.abstract
+
+    def card(abstract: str) -> tuple[str, list]:
+        paper.abstract = abstract
+        try:
+            return str(macros.card(paper, "../")), card_view(paper)
+        finally:
+            paper.abstract = original
+
+    base = card(original)
+    # Whatever a character is changed to, or the abstract cut to: the same key, the same card.
+    for at in range(0, len(original), 3):
+        for changed in (original[:at] + "Z" + original[at + 1 :], original[:at]):
+            html, view = card(changed)
+            assert (view == base[1]) == (at >= CARD_ABSTRACT), at
+            if view == base[1]:
+                assert html == base[0], at
+    # At 260 characters there is no "more" link, at 261 there is: both keys and cards differ.
+    short, longer = card(original[:260]), card(original[:261])
+    assert short[0] != longer[0] and short[1] != longer[1]
