@@ -68,12 +68,18 @@ def render_site(
             sink(part)
 
     # The offloaded work gives its files to the sink itself, as each task ends.
-    with Offloaded(r, site.papers, jobs, search=True, sink=sink, listings=listings(site)) as work:
+    # The feeds and the data files are tasks too (any process may take them).
+    tasks = [
+        (
+            functools.partial(_feeds, config, site),
+            sum(len(t.papers[: config.feed_size]) for t in site.themes),
+        ),
+        (functools.partial(_data, site), len(site.papers) // 2),
+        *listings(site),
+    ]
+    with Offloaded(r, site.papers, jobs, search=True, sink=sink, listings=tasks) as work:
         with stages("render"):
             emit(_pages(config, site, template_dirs, r))
-        with stages("feeds"):
-            emit(render_feeds(config, site, r.reuse))
-        with stages("render"):
             files.update_from(work.rest())
         with stages("search"):
             files.update_from(work.search_files())
@@ -83,7 +89,7 @@ def render_site(
 def _pages(config: SiteConfig, site: Site, template_dirs: list[Path], r: Renderer) -> dict[str, FileData]:
     """The HTML pages but for the paper pages, the editions' pages and the listings (``listings``,
     rendered with the paper pages: ``Offloaded``; the sitemap lists them all), static assets,
-    sitemap and data files."""
+    sitemap and robots.txt. (The feeds and data files are tasks of ``Offloaded`` too.)"""
     files: dict[str, FileData] = dict(static_files(template_dirs))
     #: Every page, in the site's order (each listing after its index page), for the sitemap.
     names: list[str] = []
@@ -119,9 +125,27 @@ def _pages(config: SiteConfig, site: Site, template_dirs: list[Path], r: Rendere
     pages = [name[: -len("index.html")] for name in names if name != "search/index.html"]
     files.update(sitemap_files(config, site, pages + [paper.url for paper in site.papers]))
     files["robots.txt"] = robots_txt(config)
-    files["data/papers.json"] = dump_json([paper_record(p) for p in site.papers])
-    files["data/themes.json"] = dump_json(themes_record(site))
     return files
+
+
+def _data(site: Site, r: Renderer) -> Rendered:
+    """The data files: every paper, and the themes (what the next build is seeded with)."""
+    papers = dump_json([paper_record(p) for p in site.papers])
+    return {"data/papers.json": papers, "data/themes.json": dump_json(themes_record(site))}, {}, []
+
+
+def _feeds(config: SiteConfig, site: Site, r: Renderer) -> Rendered:
+    """The feeds (``feeds.render_feeds``), with the keys of the theme feeds and those read back,
+    given back rather than kept in ``r.reuse`` (as a worker's are: ``Offloaded._keep``)."""
+    reuse = r.reuse
+    before, read = (set(reuse.keys_now), len(reuse.read_back)) if reuse is not None else (set(), 0)
+    files = render_feeds(config, site, reuse)
+    if reuse is None:
+        return files, {}, []
+    keys = {name: reuse.keys_now.pop(name) for name in list(reuse.keys_now) if name not in before}
+    read_back = reuse.read_back[read:]
+    del reuse.read_back[read:]
+    return files, keys, read_back
 
 
 def listing_names(url: str, items: Sequence[Any]) -> list[str]:
