@@ -644,7 +644,9 @@ class VectorStore:
 
     def __init__(self, cache: BuildCache) -> None:
         self.cache = cache
-        self.key = cache.key("vectors", "last")
+        # (the vectors are of the numeric libraries' making, as the bases are)
+        libraries = [_library_version(name) for name in ("scikit-learn", "scipy", "numpy")]
+        self.key = cache.key("vectors", "last", libraries)
 
     def get(self) -> Vectors | None:
         arrays = self.cache.get_arrays("vectors", self.key)
@@ -767,7 +769,8 @@ class CountStore:
 
     def __init__(self, cache: BuildCache) -> None:
         self.cache = cache
-        self.key = cache.key("counts", "last")
+        # (the tokens are cut and the stop words dropped by lunr.py's code)
+        self.key = cache.key("counts", "last", _library_version("lunr"))
 
     def get(self) -> tuple[list[bytes], TermCounts] | None:
         arrays = self.cache.get_arrays("counts", self.key)

@@ -373,29 +373,6 @@ class TermCounts:
         )
 
 
-def _term_scores(
-    documents: Iterable[Mapping[str, Any]],
-    fields: Sequence[tuple[str, float]],
-    pipeline: Pipeline,
-    search_pipeline: Pipeline,
-    *,
-    ref: str = "ref",
-    boosts: Sequence[float] | None = None,
-    k1: float = K1,
-    b: float = B,
-    start: TermCounts | None = None,
-) -> TermScores:
-    """``term_scores`` with the garbage collector paused."""
-    names = [name for name, _ in fields]
-    if len(set(names)) != len(names):
-        raise ValueError(f"fields declared twice: {names}")
-    for name in names:
-        if "/" in name:
-            raise ValueError(f"field {name!r} contains illegal character '/'")
-    counts = _count_terms(documents, names, pipeline, ref, start)
-    return _score(counts, fields, search_pipeline, boosts, k1, b)
-
-
 def _count_terms(
     documents: Iterable[Mapping[str, Any]],
     names: list[str],
@@ -551,10 +528,15 @@ def term_scores(
     """The index of ``documents`` as arrays (``TermScores``); ``.serialize()`` is what lunr.py's
     builder would serialize. The arguments are ``serialize_index``'s; ``start``: the counts of
     the documents before these (see ``TermCounts``): the index is of those and these."""
+    names = [name for name, _ in fields]
+    if len(set(names)) != len(names):
+        raise ValueError(f"fields declared twice: {names}")
+    for name in names:
+        if "/" in name:
+            raise ValueError(f"field {name!r} contains illegal character '/'")
     with _no_gc():
-        return _term_scores(
-            documents, fields, pipeline, search_pipeline, ref=ref, boosts=boosts, k1=k1, b=b, start=start
-        )
+        counts = _count_terms(documents, names, pipeline, ref, start)
+        return _score(counts, fields, search_pipeline, boosts, k1, b)
 
 
 def serialize_index(

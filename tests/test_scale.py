@@ -402,7 +402,9 @@ class _Vectors:
         self.kept = vectors
 
 
-@pytest.mark.parametrize("change", [None, "a fitted paper's text", "the basis is gone"])
+@pytest.mark.parametrize(
+    "change", [None, "a fitted paper's text", "the basis is gone", "two fitted papers swapped"]
+)
 def test_a_carried_fit_takes_the_known_papers_vectors_and_computes_the_same(sample_docs, monkeypatch, change):
     """With carried themes, the vectors of the papers the last build had are taken from it and the
     new papers' computed alone: the same bits as analyzing and weighing them all (and so the same
@@ -418,6 +420,9 @@ def test_a_carried_fit_takes_the_known_papers_vectors_and_computes_the_same(samp
     elif change == "the basis is gone":
         bases.kept.clear()
     seeds = [-1] * 20 + first.labels_.tolist()
+    if change == "two fitted papers swapped":
+        docs[30], docs[31] = docs[31], docs[30]
+        seeds[30], seeds[31] = seeds[31], seeds[30]
     joined = [False] * len(docs)
     taken = []
     real = carry.known_vectors

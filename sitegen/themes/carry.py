@@ -177,6 +177,10 @@ def known_vectors(
         return None
     if not bool(known.fitted[was[fitted]].all()):
         return None
+    # ... in the same order: the basis is learned on the sample's rows in order (and an SVD of the
+    # same rows in another order differs in the last bits).
+    if not bool(np.all(np.diff(was[fitted]) > 0)):
+        return None
     old, new = np.flatnonzero(was >= 0), np.flatnonzero(was < 0)
     columns, features = len(known.terms), known.tfidf.shape[1]
     if columns != features or len(known.idf) != features or known.embedding.shape[0] != len(known.keys):
