@@ -49,12 +49,13 @@ def render_site(
     from it when asked for: ``writer.SiteFiles``). ``jobs``: processes that render paper pages;
     ``sink``: given each batch of files as soon as it is rendered (a ``SiteWriter`` writes them
     while the rest is rendered); it must be thread-safe (batches rendered in other processes
-    are given from a thread of this one); ``reuse``: the previous build's pages, read back where
-    they were rendered from the same data (``reuse.keys_now`` gets this build's keys).
+    are given from a thread of this one); ``reuse``: the previous build's pages, kept where they
+    were rendered from the same data (``reuse.keys_now`` gets this build's keys).
 
-    In a large site, forked processes build the search index and render the paper pages (most
-    of the pages) while this one renders the other pages and the feeds (the site is read only
-    by then)."""
+    In a large site, forked processes build the search index and take the other tasks (the paper
+    pages, the editions' pages and listings, the feeds and data files, in chunks) while this one
+    renders the index pages and the sitemap, then takes the tasks no worker has started (the site
+    is read only by then)."""
     stages = stages if stages is not None else Stages()
     r = Renderer(config, site, template_dirs)
     if reuse is not None:
@@ -258,9 +259,11 @@ def paper_pages(
 
 
 class Offloaded:
-    """The paper pages, and with ``search`` the search index, being built: in ``jobs`` forked
-    processes from ``minimum`` papers on (they start on entering the ``with`` block, and this
-    process goes on meanwhile), else in this one when asked for (``rest``, ``search_files``).
+    """The paper pages, the ``listings`` (``Listing``: pages, feeds, data files), and with
+    ``search`` the search index and store, being built: in ``jobs`` forked processes from
+    ``minimum`` papers on (they start on entering the ``with`` block, and this process goes on
+    meanwhile, then takes the tasks no worker has started: ``rest``), else in this one when
+    asked for (``rest``, ``search_files``).
     ``sink`` (thread-safe) is given the files of each task as soon as it ends, once; what
     ``rest`` and ``search_files`` return has been given to it. The processes stop on leaving
     the block."""

@@ -1,4 +1,4 @@
-"""Pages the previous build rendered from the same data: read back instead of rendered again.
+"""Pages the previous build rendered from the same data: kept instead of rendered again.
 
 An incremental build (see ``cache.py``) knows, for the site in its output folder, what every file
 held (``writer.Record``: hash, size, mtime, inode) and from what each paper page, edition page and
