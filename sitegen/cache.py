@@ -678,10 +678,7 @@ class VectorStore:
         except (KeyError, ValueError, TypeError, UnicodeDecodeError) as exc:
             self.cache.reject("vectors", self.key, f"not the vectors of a build ({exc})")
             return None
-        blob = keys.tobytes()
-        return Vectors(
-            [blob[i : i + 16] for i in range(0, len(blob), 16)], fitted, tfidf, terms, idf, embedding, basis
-        )
+        return Vectors(_keys_of(keys), fitted, tfidf, terms, idf, embedding, basis)
 
     def put(self, vectors: Vectors) -> None:
         n, (_, features) = len(vectors.keys), vectors.tfidf.shape
@@ -690,7 +687,7 @@ class VectorStore:
             self.key,
             {
                 "shape": np.array([n, features, vectors.embedding.shape[1]], dtype=np.int64),
-                "keys": np.frombuffer(b"".join(vectors.keys), dtype="S16") if n else np.zeros(0, "S16"),
+                "keys": _key_array(vectors.keys),
                 "fitted": np.asarray(vectors.fitted, dtype=bool),
                 "idf": np.asarray(vectors.idf, dtype=np.float64),
                 "embedding": np.asarray(vectors.embedding, dtype=np.float64),
@@ -699,6 +696,18 @@ class VectorStore:
                 **_csr_arrays("tfidf", vectors.tfidf, counts=False),
             },
         )
+
+
+def _key_array(keys: list[bytes]) -> np.ndarray:
+    """Digests of 16 bytes (``text_keys`` ...) as an array, for ``put_arrays``."""
+    return np.frombuffer(b"".join(keys), dtype="S16") if keys else np.zeros(0, "S16")
+
+
+def _keys_of(array: np.ndarray) -> list[bytes]:
+    """``_key_array``'s digests back (an S16 array: checked by the caller), each at its full width
+    (a numpy bytes value would drop trailing zero bytes)."""
+    blob = array.tobytes()
+    return [blob[i : i + 16] for i in range(0, len(blob), 16)]
 
 
 class NeighbourStore:
@@ -734,11 +743,8 @@ class NeighbourStore:
         except (KeyError, ValueError, TypeError, UnicodeDecodeError) as exc:
             self.cache.reject("neighbours", self.key, f"not the related papers of a build ({exc})")
             return None
-        # (np.bytes_ drops trailing zero bytes: the keys are taken back at their full width.)
-        width = keys.dtype.itemsize
-        blob = keys.tobytes()
         return Neighbours(
-            [blob[i : i + width] for i in range(0, len(blob), width)],
+            _keys_of(keys),
             areas.astype(int),
             indices.astype(int),
             scores,
@@ -753,7 +759,7 @@ class NeighbourStore:
             self.key,
             {
                 "shape": np.array([n, k], dtype=np.int64),
-                "keys": np.frombuffer(b"".join(neighbours.keys), dtype="S16") if n else np.zeros(0, "S16"),
+                "keys": _key_array(neighbours.keys),
                 "indices": neighbours.indices.astype(np.int64),
                 "scores": neighbours.scores.astype(np.float64),
                 "areas": neighbours.areas.astype(np.int64),
@@ -802,8 +808,7 @@ class CountStore:
         except (KeyError, ValueError, TypeError, UnicodeDecodeError) as exc:
             self.cache.reject("counts", self.key, f"not the term counts of a search index ({exc})")
             return None
-        blob = digests.tobytes()
-        return [blob[i : i + 16] for i in range(0, len(blob), 16)], counts
+        return _keys_of(digests), counts
 
     def put(self, digests: list[bytes], counts: TermCounts) -> None:
         n = len(digests)
@@ -819,7 +824,7 @@ class CountStore:
                 "shape": np.array(
                     [n, len(counts.terms), len(counts.tokens), len(counts.fields)], dtype=np.int64
                 ),
-                "digests": np.frombuffer(b"".join(digests), dtype="S16") if n else np.zeros(0, "S16"),
+                "digests": _key_array(digests),
                 "fields": _join(counts.fields),
                 "refs": _join(counts.refs),
                 "terms": _join(counts.terms),

@@ -278,9 +278,12 @@ def _editions_feed(config: SiteConfig, site: Site) -> bytes:
     return fg.rss_str(pretty=True)
 
 
-def render_feeds(config: SiteConfig, site: Site, reuse: PageReuse | None = None) -> dict[str, FileData]:
+def render_feeds(
+    config: SiteConfig, site: Site, reuse: PageReuse | None = None, keys: dict[str, str] | None = None
+) -> dict[str, FileData]:
     """Every feed of the site, by site-relative path. ``reuse``: the previous build's files, a
-    theme's feed read back where it was made from the same data (``PageReuse.feed_key``)."""
+    theme's feed kept where it was made from the same data (``PageReuse.feed_key``); ``keys``
+    gets the theme feeds' keys (for the next build)."""
     newest = site.papers[: config.feed_size]
     ranks = edition_ranks(site)  # once for every feed: each theme's feed would repeat the pass
     order = {id(p): i for i, p in enumerate(site.papers)}  # the same: once, not once a theme
@@ -304,7 +307,12 @@ def render_feeds(config: SiteConfig, site: Site, reuse: PageReuse | None = None)
             "page": theme.url,
             "when": theme_date(items, fallback),
         }
-        # A theme's feed changes when its newest papers do, not with every edition: else read back.
-        data = reuse.take(path, reuse.feed_key(path, channel, items, ranks, fallback)) if reuse else None
+        # A theme's feed changes when its newest papers do, not with every edition: else kept.
+        data = None
+        if reuse is not None:
+            key = reuse.feed_key(path, channel, items, ranks, fallback)
+            if keys is not None:
+                keys[path] = key
+            data = reuse.previous(path, key)
         files[path] = data or _paper_feed(config, site, items, path=path, ranks=ranks, **channel)
     return files

@@ -20,7 +20,7 @@ from .search import index_files, search_files, store_files
 from .sitemap import robots_txt, sitemap_files
 from .stages import Stages, frozen_heap
 from .themes import themes_in, themes_record
-from .writer import FileData, SiteFiles
+from .writer import FileData, Kept, SiteFiles
 
 
 def static_files(template_dirs: list[Path]) -> dict[str, bytes]:
@@ -132,21 +132,13 @@ def _pages(config: SiteConfig, site: Site, template_dirs: list[Path], r: Rendere
 def _data(site: Site, r: Renderer) -> Rendered:
     """The data files: every paper, and the themes (what the next build is seeded with)."""
     papers = dump_json([paper_record(p) for p in site.papers])
-    return {"data/papers.json": papers, "data/themes.json": dump_json(themes_record(site))}, {}, []
+    return {"data/papers.json": papers, "data/themes.json": dump_json(themes_record(site))}, {}
 
 
 def _feeds(config: SiteConfig, site: Site, r: Renderer) -> Rendered:
-    """The feeds (``feeds.render_feeds``), with the keys of the theme feeds and those read back,
-    given back rather than kept in ``r.reuse`` (as a worker's are: ``Offloaded._keep``)."""
-    reuse = r.reuse
-    before, read = (set(reuse.keys_now), len(reuse.read_back)) if reuse is not None else (set(), 0)
-    files = render_feeds(config, site, reuse)
-    if reuse is None:
-        return files, {}, []
-    keys = {name: reuse.keys_now.pop(name) for name in list(reuse.keys_now) if name not in before}
-    read_back = reuse.read_back[read:]
-    del reuse.read_back[read:]
-    return files, keys, read_back
+    """The feeds (``feeds.render_feeds``), with the keys of the theme feeds."""
+    keys: dict[str, str] = {}
+    return render_feeds(config, site, r.reuse, keys), keys
 
 
 def listing_names(url: str, items: Sequence[Any]) -> list[str]:
@@ -155,8 +147,8 @@ def listing_names(url: str, items: Sequence[Any]) -> list[str]:
 
 
 #: Pages rendered together (an edition's page, or the numbered pages of a theme's, a month's or
-#: an organization's listing): given the renderer, their files, page keys and the names read back
-#: (as ``_render_papers``). The number is about their cost (the papers they show).
+#: an organization's listing; the feeds; the data files): given the renderer, their files and page
+#: keys (as ``_render_papers``). The number is about their cost (the papers they show).
 Listing = tuple[Callable[[Renderer], "Rendered"], int]
 
 
@@ -206,28 +198,24 @@ def listings(site: Site) -> list[Listing]:
 def _edition_page(edition: Edition, r: Renderer) -> Rendered:
     chips, title = themes_in(edition.papers), f"Edition of {edition.slug}"
     name = edition.url + "index.html"
-    reuse = r.reuse
-    if reuse is not None:
-        key = reuse.edition_key(name, title, edition, chips)
-        kept = reuse.previous(name, key)
+    keys: dict[str, str] = {}
+    if r.reuse is not None:
+        keys[name] = key = r.reuse.edition_key(name, title, edition, chips)
+        kept = r.reuse.previous(name, key)
         if kept is not None:
-            return {name: kept}, {name: key}, [name]
-        keys = {name: key}
-    else:
-        keys = {}
+            return {name: kept}, keys
     data = r.render("edition.html", edition.url, edition=edition, edition_themes=chips, title=title)
-    return {name: data}, keys, []
+    return {name: data}, keys
 
 
 def _listing_pages(
     url: str, template: str, items: list[Paper], title: str, what: list[Any], r: Renderer, **context: Any
 ) -> Rendered:
-    """A listing's numbered pages (page 1 keeps the listing's URL); each read back (``reuse.py``)
+    """A listing's numbered pages (page 1 keeps the listing's URL); each kept (``reuse.py``)
     where the previous build rendered it from the same data."""
     reuse = r.reuse
     files: dict[str, FileData] = {}
     keys: dict[str, str] = {}
-    read_back: list[str] = []
     for pagination in paginate(url, items):
         suffix = f" (page {pagination.number} of {pagination.count})" if pagination.number > 1 else ""
         name = pagination.url + "index.html"
@@ -236,12 +224,11 @@ def _listing_pages(
             kept = reuse.previous(name, key)
             if kept is not None:
                 files[name] = kept
-                read_back.append(name)
                 continue
         files[name] = r.render(
             template, pagination.url, pagination=pagination, title=title + suffix, **context
         )
-    return files, keys, read_back
+    return files, keys
 
 
 #: Below this many papers, one process renders every page (starting workers costs more).
@@ -324,12 +311,12 @@ class Offloaded:
         """Every paper page, waiting for them."""
         if self.pending is None:
             files: dict[str, FileData] = {}
-            for part, keys, read_back in [
+            for part, keys in [
                 *(job(self.r) for job, _ in self.listings),
                 _render_papers(self.r, self.papers),
             ]:
                 files.update(part)
-                self._keep(keys, read_back)
+                self._keep(part, keys)
             return self._give(files)
         # The tasks no worker has started yet are done here, the last first (the workers take
         # them from the first): this process would only wait otherwise.
@@ -341,15 +328,16 @@ class Offloaded:
                 self._give(done[n][0])
         files = {}
         for n, future in enumerate(self.pending):
-            part, keys, read_back = done[n] if n in done else self._result(future)
+            part, keys = done[n] if n in done else self._result(future)
             files.update(part)
-            self._keep(keys, read_back)
+            self._keep(part, keys)
         return files
 
-    def _keep(self, keys: dict[str, str], read_back: list[str]) -> None:
+    def _keep(self, files: dict[str, FileData], keys: dict[str, str]) -> None:
+        """This build's page keys, and the pages kept rather than rendered, for ``reuse``."""
         if self.r.reuse is not None:
             self.r.reuse.keys_now.update(keys)
-            self.r.reuse.read_back += read_back
+            self.r.reuse.read_back += [name for name, data in files.items() if type(data) is Kept]
 
     def _forwarded(self, future: Future[Any]) -> Future[Any]:
         if self.sink is not None:
@@ -434,34 +422,26 @@ def _render_listings(bounds: tuple[int, int]) -> Rendered:
     r, _, jobs = _WORK
     files: dict[str, FileData] = {}
     keys: dict[str, str] = {}
-    read_back: list[str] = []
     for job, _ in jobs[bounds[0] : bounds[1]]:
-        part, part_keys, part_read = job(r)
+        part, part_keys = job(r)
         files.update(part)
         keys.update(part_keys)
-        read_back += part_read
-    return files, keys, read_back
+    return files, keys
 
 
-#: Paper pages rendered (or read back): their files, their page keys (``reuse``), the names of
-#: those read back.
-Rendered = tuple[dict[str, FileData], dict[str, str], list[str]]
+#: Pages rendered or kept (``writer.Kept``): their files and their page keys (``reuse``).
+Rendered = tuple[dict[str, FileData], dict[str, str]]
 
 
 def _render_papers(r: Renderer, papers: list[Paper]) -> Rendered:
     reuse = r.reuse
     files: dict[str, FileData] = {}
     keys: dict[str, str] = {}
-    read_back: list[str] = []
     for p in papers:
         name = p.url + "index.html"
         data = None
         if reuse is not None:
             keys[name] = key = reuse.key(name, p)
             data = reuse.previous(name, key)
-        if data is None:
-            data = r.render("paper.html", p.url, paper=p, title=p.title)
-        else:
-            read_back.append(name)
-        files[name] = data
-    return files, keys, read_back
+        files[name] = data if data is not None else r.render("paper.html", p.url, paper=p, title=p.title)
+    return files, keys

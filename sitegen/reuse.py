@@ -196,15 +196,6 @@ class PageReuse:
         text = json.dumps([self.base, *data], ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def take(self, name: str, key: str) -> Kept | None:
-        """``previous``, with ``key`` kept for the next build and ``name`` counted as read back
-        when it is: for the pages and feeds rendered in this process (a worker's are sent back)."""
-        self.keys_now[name] = key
-        kept = self.previous(name, key)
-        if kept is not None:
-            self.read_back.append(name)
-        return kept
-
     def previous(self, name: str, key: str) -> Kept | None:
         """The file ``name`` of the previous site, kept as it is (``writer.Kept``), when it was
         rendered from ``key`` and is still the very file recorded (same size, mtime and inode,

@@ -48,8 +48,8 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from typing import Any, Protocol
 
@@ -66,6 +66,7 @@ from .lunr_index import TermCounts, TermScores, scores_with
 from .lunr_stemmer import porter_stem
 from .models import Paper
 from .render import dump_json
+from .stages import using
 from .text import single_spaced
 
 FORMAT = 2
@@ -252,16 +253,11 @@ class CountStore(Protocol):
 _COUNTS: ContextVar[CountStore | None] = ContextVar("counts", default=None)
 
 
-@contextmanager
-def keeping_counts(store: CountStore) -> Iterator[None]:
+def keeping_counts(store: CountStore) -> AbstractContextManager[None]:
     """Within the block, the index starts from the term counts of the last build's papers where
     the papers begin with them (the oldest first: a new dump's papers come last), and keeps its
     own in ``store``: only the other papers are cut into words. The same index, exactly."""
-    token = _COUNTS.set(store)
-    try:
-        yield
-    finally:
-        _COUNTS.reset(token)
+    return using(_COUNTS, store)
 
 
 def field_digests(papers: Sequence[Paper]) -> list[bytes]:

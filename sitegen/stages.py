@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -114,3 +115,14 @@ def _call(task: Any) -> Any:
     assert _WORK is not None  # set before the pool forks
     fn, shared = _WORK
     return fn(shared, task)
+
+
+@contextmanager
+def using(var: ContextVar[T], value: T) -> Iterator[None]:
+    """Within the block, ``var`` holds ``value``: how a build lends the stages what its cache keeps
+    (``keeping_bases``, ``keeping_vectors`` ...), without passing it through every call."""
+    token = var.set(value)
+    try:
+        yield
+    finally:
+        var.reset(token)

@@ -23,8 +23,8 @@ keeps themes and names still between refits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 from scipy import sparse
 
+from ..stages import using
 from .related import BLOCK, LSA_WEIGHT
 from .vectors import normalize
 
@@ -134,15 +135,10 @@ class VectorStore(Protocol):
 _VECTORS: ContextVar[VectorStore | None] = ContextVar("vectors", default=None)
 
 
-@contextmanager
-def keeping_vectors(store: VectorStore) -> Iterator[None]:
+def keeping_vectors(store: VectorStore) -> AbstractContextManager[None]:
     """Within the block, a model that carries its themes takes the vectors of the papers the last
     build had from ``store`` (``known_vectors``), and every model keeps its vectors there."""
-    token = _VECTORS.set(store)
-    try:
-        yield
-    finally:
-        _VECTORS.reset(token)
+    return using(_VECTORS, store)
 
 
 def vector_store() -> VectorStore | None:

@@ -15,8 +15,8 @@ import hashlib
 import math
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from typing import Protocol
 
@@ -24,7 +24,7 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
-from ..stages import Stages, forked_map
+from ..stages import Stages, forked_map, using
 from . import areas, carry, coherence
 from .labels import class_terms
 from .related import nearest, text_keys
@@ -601,15 +601,10 @@ class Bases(Protocol):
 _BASES: ContextVar[Bases | None] = ContextVar("bases", default=None)
 
 
-@contextmanager
-def keeping_bases(store: Bases) -> Iterator[None]:
+def keeping_bases(store: Bases) -> AbstractContextManager[None]:
     """Within the block, a latent semantic basis learned on rows learned on before comes from
     ``store`` (with carried themes, the same sample of the same fitted papers, build after build)."""
-    token = _BASES.set(store)
-    try:
-        yield
-    finally:
-        _BASES.reset(token)
+    return using(_BASES, store)
 
 
 def _digest(rows: sparse.csr_matrix, components: int, random_state: int) -> str:

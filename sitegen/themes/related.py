@@ -22,14 +22,16 @@ papers, exactly. That holds while the old papers' vectors, order and areas are w
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 from scipy import sparse
+
+from ..stages import using
 
 #: Rows compared at once: a block holds BLOCK x (papers of the area) similarities.
 BLOCK = 256
@@ -69,15 +71,10 @@ class NeighbourStore(Protocol):
 _STORE: ContextVar[NeighbourStore | None] = ContextVar("neighbours", default=None)
 
 
-@contextmanager
-def keeping_neighbours(store: NeighbourStore) -> Iterator[None]:
+def keeping_neighbours(store: NeighbourStore) -> AbstractContextManager[None]:
     """Within the block, ``nearest`` given the texts' keys starts from the neighbours ``store``
     kept from the last build, and keeps this build's there."""
-    token = _STORE.set(store)
-    try:
-        yield
-    finally:
-        _STORE.reset(token)
+    return using(_STORE, store)
 
 
 def text_keys(documents: Sequence[str]) -> list[bytes]:

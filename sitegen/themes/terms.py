@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -18,6 +18,7 @@ import numpy as np
 from scipy import sparse
 
 from ..models import Paper
+from ..stages import using
 
 #: scikit-learn's English stop words (``sklearn.feature_extraction.text.ENGLISH_STOP_WORDS``,
 #: BSD-3-Clause, from the Glasgow Information Retrieval Group's list), copied so that a build that
@@ -200,15 +201,10 @@ class Analysis:
 _REUSE: ContextVar[Callable[[Sequence[str]], Analysis] | None] = ContextVar("reuse", default=None)
 
 
-@contextmanager
-def reusing(analyzer: Callable[[Sequence[str]], Analysis]) -> Iterator[None]:
+def reusing(analyzer: Callable[[Sequence[str]], Analysis]) -> AbstractContextManager[None]:
     """Within the block, ``analyze_all`` gets its result from ``analyzer`` (which must return what
     ``analyze_texts`` would: e.g. the rows of texts analyzed before, with the new ones analyzed)."""
-    token = _REUSE.set(analyzer)
-    try:
-        yield
-    finally:
-        _REUSE.reset(token)
+    return using(_REUSE, analyzer)
 
 
 def analyze_all(texts: Sequence[str]) -> tuple[sparse.csr_matrix, list[str], dict[str, str]]:
