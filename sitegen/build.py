@@ -32,7 +32,7 @@ from .pages import read_pages
 from .reuse import PageReuse, read_keys, uses_own_templates
 from .safe import inside
 from .search import keeping_counts
-from .stages import Stages, default_jobs
+from .stages import Stages, default_jobs, fewer_collections
 from .themes.carry import keeping_vectors
 from .themes.model import keeping_bases
 from .themes.related import keeping_neighbours
@@ -282,6 +282,7 @@ def _read(
     return config, read_dumps(content, config, diags, cache)
 
 
+@fewer_collections()
 def build(
     content: Path,
     out: Path | None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from .errors import Diagnostics
 from .models import Dump, Edition, Paper
@@ -62,25 +62,33 @@ def _distinct_ids(papers: list[Paper], owners: Mapping[str, str] | None = None) 
     taken: set[str] = set()
     rest: list[tuple[Paper, list[str]]] = []
     for paper in papers:
-        choices = list(
-            dict.fromkeys(
-                [
-                    paper.id,
-                    paper_slug(paper.key, paper.title, hash_length=LONG_HASH),
-                    paper_slug(paper.key, paper.title, hash_length=40),  # two 64-bit hashes equal
-                ]
-            )
-        )
         mine = permalink_owner(paper.key) if owners else None
-        had = next((c for c in choices if c not in taken and owners.get(c) == mine), None) if mine else None
+        had = None
+        if mine:
+            had = next((c for c in _choices(paper) if c not in taken and owners.get(c) == mine), None)
         if had is not None:
             paper.id = had
             taken.add(had)
         else:
-            rest.append((paper, choices))
-    for paper, choices in rest:
-        paper.id = next((c for c in choices if c not in taken), choices[-1])
+            rest.append(paper)
+    for paper in rest:
+        if paper.id in taken:  # the short permalink is another's: the first long one free
+            choices = list(_choices(paper))
+            paper.id = next((c for c in choices if c not in taken), choices[-1])
         taken.add(paper.id)
+
+
+def _choices(paper: Paper) -> Iterator[str]:
+    """The permalinks ``paper`` may have, in order of preference: its short one (``paper.id``
+    as merged), then two long hashes of its merge key (two 64-bit hashes equal: 160 bits).
+    Made as they are asked for: most papers take the first."""
+    yield paper.id
+    seen = {paper.id}
+    for length in (LONG_HASH, 40):
+        slug = paper_slug(paper.key, paper.title, hash_length=length)
+        if slug not in seen:
+            seen.add(slug)
+            yield slug
 
 
 def merge_papers(

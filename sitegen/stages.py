@@ -40,6 +40,25 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+#: Allocations between two collections of the youngest generation while a build runs (Python's
+#: default is 700). A build makes millions of small objects that live to its end (papers, their
+#: fields, the index's terms) and few cycles; with the default, collections of the older
+#: generations went over that growing heap again and again. A warm build of 20,000 papers spent
+#: about 0.4 s of its 8 s in them (``paper_view`` of every paper: 0.55 s, 0.19 s without).
+YOUNG_COLLECTION = 100_000
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """For a build: the garbage collector runs less often (``YOUNG_COLLECTION``); restored after."""
+    before = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 @contextmanager
 def frozen_heap() -> Iterator[None]:
     """For the time forked workers run: this process's objects are out of reach of the garbage

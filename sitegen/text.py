@@ -214,6 +214,8 @@ def split_links(text: str) -> list[tuple[str, str | None]]:
 
 def find_links(text: str) -> list[str]:
     """URLs in an abstract, in order of first appearance, without trailing punctuation."""
+    if "://" not in text:  # every URL found has it (``_URL``): most abstracts have none
+        return []
     return list(dict.fromkeys(href for _, href in split_links(text) if href))
 
 

@@ -197,7 +197,13 @@ def known_vectors(
         )
         fresh_counts.sort_indices()
         fresh = weigh(fresh_counts, known.idf)
-        fresh_embedding = normalize(np.asarray(fresh @ projection.T))
+        # Projected on the basis's columns of the terms they have only (the whole basis, turned,
+        # is a copy of 119 MB at 20,000 papers): the same products summed in the same order.
+        used = np.unique(fresh.indices)
+        narrow = sparse.csr_matrix(
+            (fresh.data, np.searchsorted(used, fresh.indices), fresh.indptr), shape=(len(new), len(used))
+        )
+        fresh_embedding = normalize(np.asarray(narrow @ np.ascontiguousarray(projection[:, used].T)))
     else:
         fresh = sparse.csr_matrix((0, features))
         fresh_embedding = np.zeros((0, known.embedding.shape[1]))
