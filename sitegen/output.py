@@ -61,6 +61,7 @@ def render_site(
     if reuse is not None:
         reuse.prepare(config, site)
         r.reuse = reuse
+    r.load_all()  # (before the workers fork: they inherit the compiled templates)
     files = SiteFiles()
 
     def emit(part: dict[str, FileData]) -> None:

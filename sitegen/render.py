@@ -16,7 +16,7 @@ from markupsafe import Markup
 from .config import SiteConfig
 from .errors import SitegenError
 from .models import Paper, Site
-from .reuse import PageReuse
+from .reuse import TEMPLATE_SUFFIXES, PageReuse
 from .text import is_code_link, snippet, split_links
 
 
@@ -29,6 +29,12 @@ def builtin_templates() -> Path:
     raise SitegenError(
         f"default templates not found (looked in {here / 'templates'} and {here.parent / 'templates'})"
     )
+
+
+def _is_template(name: str) -> bool:
+    """A template of the search path (not a static file; not a built-in one under ``default/``,
+    loaded only by a template that extends it)."""
+    return name.endswith(TEMPLATE_SUFFIXES) and not name.startswith(("static/", "default/"))
 
 
 def relative_root(url: str) -> str:
@@ -81,6 +87,16 @@ class Renderer:
         self.env.tests["code_link"] = is_code_link
         self.env.globals["hf_search"] = hf_search
         self.env.globals["scholarly_article"] = scholarly_article
+
+    def load_all(self) -> None:
+        """Every template compiled now, so that the workers forked next inherit them rather than
+        each compiling its own (the cache keeps no compiled template: it holds data only, never
+        code). A template that does not compile is left for ``render`` to report, where used."""
+        for name in self.env.list_templates(filter_func=_is_template):
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateError:
+                pass
 
     def render(self, template: str, url: str, *, absolute_root: bool = False, **context: Any) -> bytes:
         """Render ``template`` for the page at site-relative ``url``."""
