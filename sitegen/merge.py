@@ -60,7 +60,7 @@ def _distinct_ids(papers: list[Paper], owners: Mapping[str, str] | None = None) 
     owners) only, never on the order dumps were added in the same editions."""
     owners = owners or {}
     taken: set[str] = set()
-    rest: list[tuple[Paper, list[str]]] = []
+    rest: list[Paper] = []
     for paper in papers:
         mine = permalink_owner(paper.key) if owners else None
         had = None
