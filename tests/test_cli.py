@@ -128,6 +128,17 @@ def test_template_error_is_reported_with_its_file_and_line(tmp_path, capsys):
     assert f"{templates / 'index.html'}:2: template syntax error" in err
 
 
+def test_a_template_no_page_uses_may_be_broken(tmp_path, capsys):
+    """Every template is compiled before the workers fork (``Renderer.load_all``); one that no
+    page renders is not an error, as before (a draft beside the user's templates)."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "draft.html").write_text("{% if %}\n", encoding="utf-8")
+    out = tmp_path / "o"
+    assert main(["build", "--content", str(CONTENT), "--templates", str(templates), "--out", str(out)]) == 0
+    assert (out / "index.html").is_file()
+
+
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_installed_wheel_finds_its_templates(tmp_path):
     """Not only an editable checkout: a wheel carries the default templates inside the package."""
