@@ -550,3 +550,41 @@ def test_carried_themes_keep_their_names_when_a_stored_file_lists_a_paper_twice(
     for theme in record:
         assert (now[theme["slug"]].label, now[theme["slug"]].terms) == (theme["label"], theme["terms"])
     assert {p.id for p in now[record[0]["slug"]].papers} >= set(record[0]["papers"][:twice])
+
+
+# -- lone label words (labels.title_words, labels.modifier) -----------------------------------------
+
+
+def test_a_lone_label_word_is_in_the_titles_and_names_rather_than_modifies():
+    from sitegen.themes.labels import modifier, title_words
+
+    titles = ["Speech synthesis with codecs", "Streaming speech recognition", "Implicit rewards for speech"]
+    docs = [f"{t}.\n{t}.\nWe train on labeled data." for t in titles]
+    titled = title_words(docs)
+    assert titled["speech"] == 3 and titled["implicit"] == 1
+    assert "labeled" not in titled and "train" not in titled  # words of the abstracts only
+    # Mostly before another word: a modifier; mostly at the end of a clause or before a stop word:
+    # a name; a past participle always modifies; under 3 uses tell nothing.
+    assert modifier("implicit", ["implicit rewards, implicit bias and implicit models"])
+    assert not modifier("speech", ["the speech of a speaker. speech is hard; noisy speech"])
+    assert modifier("labeled", []) and not modifier("implicit", ["implicit rewards"])
+
+
+def test_the_sample_labels_name_no_theme_by_a_word_of_its_abstracts_only():
+    """Themes chosen afresh on the sample: each lone word of a label is in the titles of a tenth
+    of the theme's papers, and none is a past participle ("labeled", "tuned" named themes once)."""
+    from sitegen.themes.labels import MAX_READ, TITLE_SHARE
+
+    _, site = gather(CONTENT, Diagnostics())
+    docs = [document(p) for p in site.papers]
+    model = ThemeModel().fit(docs)
+    for c in range(model.n_themes_):
+        members = np.flatnonzero(model.labels_ == c)[:MAX_READ]  # (the papers naming reads)
+        titles = [set(analyze(site.papers[i].title)) for i in members]
+        for term in model.terms_[c][:3]:
+            word = singular(term.lower().replace("-", ""))
+            if " " in term:
+                continue
+            assert not word.endswith("ed"), (term, model.terms_[c])
+            share = sum(word in t for t in titles) / len(members)
+            assert share >= TITLE_SHARE, (term, share, model.terms_[c])
