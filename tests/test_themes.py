@@ -567,7 +567,9 @@ def test_a_lone_label_word_is_in_the_titles_and_names_rather_than_modifies():
     # a name; a past participle always modifies; under 3 uses tell nothing.
     assert modifier("implicit", ["implicit rewards, implicit bias and implicit models"])
     assert not modifier("speech", ["the speech of a speaker. speech is hard; noisy speech"])
-    assert modifier("labeled", []) and not modifier("implicit", ["implicit rewards"])
+    assert (
+        modifier("labeled", []) and modifier("Labeled", []) and not modifier("implicit", ["implicit rewards"])
+    )
 
 
 def test_the_sample_labels_name_no_theme_by_a_word_of_its_abstracts_only():

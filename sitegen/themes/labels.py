@@ -191,9 +191,11 @@ def modifier(word: str, texts: Sequence[str]) -> bool:
     """Whether ``word`` (its usual spelling) mostly modifies the word after it in ``texts``
     (lower-case): then it names no theme alone ("implicit", "direct"), though a phrase with it
     may ("implicit reward"). Its plural counts as it; fewer than 3 occurrences tell nothing."""
-    pattern = re.compile(rf"(?<![\w-]){re.escape(word.lower())}(?:e?s)?(?![\w-])(?:[ \t]+([^\W_][\w-]*))?")
+    word = word.lower()
     if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
         return True  # a past participle ("labeled", "tuned") modifies what it does not name
+    # (linear: a fixed word, then at most one run of blanks and one word after it)
+    pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?:e?s)?(?![\w-])(?:[ \t]+([^\W_][\w-]*))?")
     uses = followed = 0
     for text in texts:
         for match in pattern.finditer(text):
