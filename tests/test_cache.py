@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -464,6 +465,27 @@ def test_a_theme_feed_key_changes_with_what_its_items_show(sample_build):
         paper.editions = saved_editions
 
 
+def _read_back(folder: Path, store_of: Any, *value: Any) -> Any:
+    """``value`` put in the store ``store_of`` makes of a cache, then read by the same store of
+    the next build's view of that cache (not None)."""
+    with BuildCache(folder) as cache:
+        store_of(cache).put(*value)
+    with BuildCache(folder) as cache:
+        back = store_of(cache).get()
+    assert back is not None
+    return back
+
+
+def _refuses(folder: Path, store_of: Any, kind: str, arrays: dict[str, np.ndarray], why: str) -> None:
+    """Arrays behind a valid checksum in the store's entry, not of the shape it writes: the store
+    refuses them (a miss) and a cache note says ``why``."""
+    with BuildCache(folder) as cache:
+        store = store_of(cache)
+        cache.put_arrays(kind, store.key, arrays)
+        assert store.get() is None
+    assert any(why in note for note in cache.notes)
+
+
 def test_the_related_papers_kept_for_the_next_build_read_back_as_written(tmp_path):
     rng = np.random.default_rng(0)
     n, k = 7, 3
@@ -476,20 +498,18 @@ def test_the_related_papers_kept_for_the_next_build_read_back_as_written(tmp_pat
         "f" * 64,
         k,
     )
-    with BuildCache(tmp_path / "cache") as cache:
-        NeighbourStore(cache).put(neighbours)
-    with BuildCache(tmp_path / "cache") as cache:
-        back = NeighbourStore(cache).get()
-    assert back is not None
+    back = _read_back(tmp_path / "cache", NeighbourStore, neighbours)
     assert back.keys == neighbours.keys and back.rows == neighbours.rows and back.k == k
     for name in ("areas", "indices", "scores"):
         assert np.array_equal(getattr(back, name), getattr(neighbours, name))
     # Arrays behind a valid checksum that are not a build's related papers: refused, said.
-    with BuildCache(tmp_path / "cache") as cache:
-        store = NeighbourStore(cache)
-        cache.put_arrays("neighbours", store.key, {"shape": np.array([n, k]), "keys": np.zeros(2)})
-        assert store.get() is None
-    assert any("not the related papers of a build" in note for note in cache.notes)
+    _refuses(
+        tmp_path / "cache",
+        NeighbourStore,
+        "neighbours",
+        {"shape": np.array([n, k]), "keys": np.zeros(2)},
+        "not the related papers of a build",
+    )
 
 
 def test_the_vectors_kept_for_the_next_build_read_back_as_written(tmp_path):
@@ -507,11 +527,7 @@ def test_the_vectors_kept_for_the_next_build_read_back_as_written(tmp_path):
         rng.random((n, 3)),
         "b" * 64,
     )
-    with BuildCache(tmp_path / "cache") as cache:
-        VectorStore(cache).put(vectors)
-    with BuildCache(tmp_path / "cache") as cache:
-        back = VectorStore(cache).get()
-    assert back is not None
+    back = _read_back(tmp_path / "cache", VectorStore, vectors)
     assert (back.keys, back.terms, back.basis) == (vectors.keys, vectors.terms, vectors.basis)
     assert np.array_equal(back.fitted, vectors.fitted) and np.array_equal(back.idf, vectors.idf)
     assert np.array_equal(back.embedding, vectors.embedding)
@@ -519,11 +535,13 @@ def test_the_vectors_kept_for_the_next_build_read_back_as_written(tmp_path):
         back.tfidf.indices, tfidf.indices
     )
     assert np.array_equal(back.tfidf.data, tfidf.data)
-    with BuildCache(tmp_path / "cache") as cache:
-        store = VectorStore(cache)
-        cache.put_arrays("vectors", store.key, {"shape": np.array([n, features, 3]), "keys": np.zeros(n)})
-        assert store.get() is None
-    assert any("not the vectors of a build" in note for note in cache.notes)
+    _refuses(
+        tmp_path / "cache",
+        VectorStore,
+        "vectors",
+        {"shape": np.array([n, features, 3]), "keys": np.zeros(n)},
+        "not the vectors of a build",
+    )
 
 
 def test_the_search_term_counts_kept_for_the_next_build_read_back_as_written(tmp_path, sample_build):
@@ -533,11 +551,8 @@ def test_the_search_term_counts_kept_for_the_next_build_read_back_as_written(tmp
     ordered = search.search_order(result.site.papers)
     counts = search.index_scores([search.document(p, n) for n, p in enumerate(ordered)]).counts
     digests = search.field_digests(ordered)
-    with BuildCache(tmp_path / "cache") as cache:
-        CountStore(cache).put(digests, counts)
-    with BuildCache(tmp_path / "cache") as cache:
-        back = CountStore(cache).get()
-    assert back is not None and back[0] == digests
+    back = _read_back(tmp_path / "cache", CountStore, digests, counts)
+    assert back[0] == digests
     kept = back[1]
     assert (kept.fields, kept.refs, kept.terms, kept.tokens) == (
         counts.fields,
@@ -547,11 +562,13 @@ def test_the_search_term_counts_kept_for_the_next_build_read_back_as_written(tmp
     )
     assert np.array_equal(kept.token_docs, counts.token_docs)
     assert (kept.tf != counts.tf).nnz == 0 and kept.tf.dtype == np.float64
-    with BuildCache(tmp_path / "cache") as cache:
-        store = CountStore(cache)
-        cache.put_arrays("counts", store.key, {"shape": np.array([1, 1, 1, 4]), "digests": np.zeros(3)})
-        assert store.get() is None
-    assert any("not the term counts of a search index" in note for note in cache.notes)
+    _refuses(
+        tmp_path / "cache",
+        CountStore,
+        "counts",
+        {"shape": np.array([1, 1, 1, 4]), "digests": np.zeros(3)},
+        "not the term counts of a search index",
+    )
 
 
 def test_a_cards_key_holds_all_the_card_shows_of_the_abstract(sample_build):

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import time
+from typing import Any
 from xml.etree import ElementTree
 
 import numpy as np
@@ -158,16 +159,17 @@ def test_a_pairs_similarity_is_the_same_in_any_block(scaled):
 
 
 class _Store:
-    """``related.NeighbourStore`` in memory, counting the builds that found everything anew."""
+    """A store of one value in memory (``related.NeighbourStore``, ``carry.VectorStore``): what
+    the last build put, the next one gets."""
 
     def __init__(self) -> None:
-        self.kept: related.Neighbours | None = None
+        self.kept: Any = None
 
-    def get(self) -> related.Neighbours | None:
+    def get(self) -> Any:
         return self.kept
 
-    def put(self, neighbours: related.Neighbours) -> None:
-        self.kept = neighbours
+    def put(self, value: Any) -> None:
+        self.kept = value
 
 
 def _nearest_counting(monkeypatch, *args, **kwargs) -> tuple[np.ndarray, int]:
@@ -391,17 +393,6 @@ class _Bases:
         pass
 
 
-class _Vectors:
-    def __init__(self) -> None:
-        self.kept: carry.Vectors | None = None
-
-    def get(self) -> carry.Vectors | None:
-        return self.kept
-
-    def put(self, vectors: carry.Vectors) -> None:
-        self.kept = vectors
-
-
 @pytest.mark.parametrize(
     "change", [None, "a fitted paper's text", "the basis is gone", "two fitted papers swapped"]
 )
@@ -411,7 +402,7 @@ def test_a_carried_fit_takes_the_known_papers_vectors_and_computes_the_same(samp
     themes, ranks and related papers); where the papers fitted on changed, all is computed."""
     docs = list(sample_docs)
     old = docs[20:]  # 20 new papers of 270: under REFIT_SHARE
-    bases, vectors = _Bases(), _Vectors()
+    bases, vectors = _Bases(), _Store()
     with keeping_bases(bases), carry.keeping_vectors(vectors):
         first = ThemeModel().fit(old)
     assert vectors.kept is not None and len(vectors.kept.keys) == len(old)
