@@ -53,11 +53,11 @@ def covers(site, model) -> dict[str, float]:
     """Each theme's cover (the largest share of its papers one subject term is found in; below
     ``coherence.MIN_COVER`` a theme is loose), by slug. On all the terms of the papers (the
     model's TF-IDF leaves out those of more than half of them)."""
-    from sitegen.themes.labels import VAGUE_WORDS
+    from sitegen.themes.labels import vague_terms
     from sitegen.themes.terms import analyze_all, document
 
     counts, vocab, _ = analyze_all([document(p) for p in site.papers])
-    vague = np.array([t in VAGUE_WORDS for t in vocab], dtype=bool)
+    vague = vague_terms(vocab)
     return _by_slug(site, model, coherence.subject_cover(counts, model.labels_, model.n_themes_, vague))
 
 

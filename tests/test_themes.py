@@ -16,7 +16,17 @@ from sklearn.metrics import adjusted_rand_score
 from sitegen.build import build, gather
 from sitegen.errors import Diagnostics
 from sitegen.models import Paper, Site
-from sitegen.themes import STOP_WORDS, ThemeModel, analyze, assign_themes, carry, document, singular
+from sitegen.themes import (
+    STOP_WORDS,
+    ThemeModel,
+    analyze,
+    assign_themes,
+    carry,
+    class_terms,
+    document,
+    singular,
+)
+from sitegen.themes.terms import analyze_all
 
 DUMPS = sorted((CONTENT / "dumps").glob("*.txt"))
 
@@ -590,3 +600,68 @@ def test_the_sample_labels_name_no_theme_by_a_word_of_its_abstracts_only():
             assert not word.endswith("ed"), (term, model.terms_[c])
             share = sum(word in t for t in titles) / len(members)
             assert share >= TITLE_SHARE, (term, share, model.terms_[c])
+
+
+# -- the field is no subject, acronyms repeat their words, a new subject gets a theme -----------
+
+
+def test_a_phrase_naming_the_field_is_no_label_term():
+    """ "machine learning" in a digest of machine learning papers names the field, not a
+    subject: no label has it, even where one theme's papers alone have it."""
+    from sitegen.themes.labels import vague_terms
+
+    subjects = ["speech audio", "protein folding", "retrieval ranking", "image caption"]
+    docs = [f"{t} study {i}" for t in subjects for i in range(6)]
+    docs = [f"{d} with machine learning" if d.startswith("speech") else d for d in docs]
+    counts, vocab, surfaces = analyze_all(docs)
+    vague = vague_terms(vocab)
+    assert vague[vocab.index("machine learning")] and not vague[vocab.index("speech audio")]
+    terms = class_terms(counts, vocab, np.repeat(np.arange(4), 6), 4, surfaces, documents=docs)
+    assert terms[0] and not any("machine learning" in t.lower() for t in terms[0]), terms[0]
+
+
+def test_an_acronym_and_the_words_it_stands_for_are_one_term():
+    from sitegen.themes.labels import expansion
+
+    texts = [
+        "we study direct preference optimization (dpo) and its variants.",
+        "multimodal large language models (mllms) see images.",
+        "reinforcement learning from human feedback (rlhf) aligns models.",
+    ]
+    assert expansion("DPO", texts) == {"direct", "preference", "optimization"}
+    assert expansion("MLLMs", texts) == {"multimodal", "large", "language", "model"}
+    assert expansion("RLHF", texts) == {"reinforcement", "learning", "human", "feedback"}
+    assert expansion("PPO", texts) == frozenset() and expansion("speech", texts) == frozenset()
+    # In a label: "DPO" and "preference optimization" do not both name a theme.
+    titles = [f"Direct Preference Optimization (DPO) for {t}" for t in ("chat", "code", "math", "vision")]
+    other = [f"Protein folding with {t}" for t in ("graphs", "diffusion", "language", "physics")]
+    docs = [f"{t}.\n{t}.\nWe study DPO, direct preference optimization (DPO), for alignment." for t in titles]
+    docs += [f"{t}.\n{t}.\nProtein structure prediction." for t in other]
+    counts, vocab, surfaces = analyze_all(docs)
+    terms = class_terms(counts, vocab, np.repeat([0, 1], 4), 2, surfaces, documents=docs)
+    label = " · ".join(terms[0][:3]).lower()
+    assert "preference" in label and "dpo" not in label, terms[0]
+
+
+def test_new_papers_of_a_new_subject_make_a_theme_of_their_own():
+    """A build seeded with stored themes grows its theme count with the papers (as a fresh
+    build's grows, like the square root of their number): the papers of a subject the stored
+    themes do not have gather in a new theme, and the old papers stay where they were."""
+    old = [f"{t}. A study of {t.lower()}." for t in PROTEINS + SPEECH] * 4
+    first = ThemeModel(n_themes=None, k_range=(2, 2)).fit(old)
+    assert first.n_themes_ == 2
+    retrieval = [
+        "Dense passage retrieval for open-domain questions",
+        "Retrieval augmented generation with rerankers",
+        "Learning sparse retrieval with query expansion",
+        "Late interaction retrieval with token embeddings",
+        "Retrieval benchmarks for zero-shot ranking",
+    ]
+    new = [f"{t}. A study of retrieval: {t.lower()}." for t in retrieval] * 6
+    seeds = [int(first.seed_map_[c]) for c in first.labels_.tolist()] + [-1] * len(new)
+    again = ThemeModel(k_range=(2, 2)).fit(old + new, seed_labels=seeds)
+    assert again.n_themes_ == 3
+    assert len(set(again.labels_[len(old) :].tolist())) == 1
+    assert again.labels_[len(old)] not in set(again.labels_[: len(old)].tolist())
+    kept = again.labels_[: len(old)]
+    assert all(len(set(kept[first.labels_ == c].tolist())) == 1 for c in range(2))

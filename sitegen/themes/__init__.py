@@ -18,7 +18,8 @@ The stage runs on every build, so it is small and deterministic:
    stays about linear in the number of papers. When the previous build's themes are stored alongside the
    content (``content/themes.json``), the factorization starts from them instead, so that adding
    a dump keeps existing papers where they were and theme slugs survive (see
-   ``scripts/theme_stability.py``).
+   ``scripts/theme_stability.py``); the count grows with the papers as a fresh build's does, so
+   that a subject the new papers bring gets a theme of its own.
    Either way the themes are then refined until a round changes nothing (``_settle``): a build's
    themes, stored and built again, come back unchanged. While the papers the stored themes were
    fitted on are at least 90 % of all, they are *carried* instead (``carry.py``): nothing is

@@ -8,9 +8,12 @@ A name must say what the theme is about, so some terms never name one:
 - *spread* terms, whose papers are spread over the themes about as all papers are ("training",
   "text", "loss" on the sample): learned from the corpus (``coherence.spread_terms``);
 - a few words that name no subject on their own in any corpus of papers ("context", "function",
-  "structure"; ``VAGUE_WORDS``), though a phrase with them may ("loss function");
+  "structure", "survey"; ``VAGUE_WORDS``), though a phrase with them may ("loss function"), and
+  the phrases that name the field itself ("machine learning"; ``VAGUE_PHRASES``);
 - near-duplicates of a better term ("pretraining" after "pre-training", "retriever" after
-  "retrieval": the same words once hyphens and spaces are ignored, or the same Porter stems).
+  "retrieval": the same words once hyphens and spaces are ignored, or the same Porter stems),
+  and an acronym next to the words it stands for ("DPO" and "preference optimization", as the
+  theme's own abstracts spell it out: ``expansion``).
 
 Phrases name a subject better than their words ("preference optimization", "speech synthesis"),
 so a phrase's score counts ``PHRASE_BOOST`` times.
@@ -27,7 +30,7 @@ from scipy import sparse
 
 from ..lunr_stemmer import porter_stem
 from .coherence import spread_terms
-from .terms import STOP_WORDS, singular, words
+from .terms import ENGLISH_STOP_WORDS, STOP_WORDS, singular, words
 
 #: A phrase's c-TF-IDF score counts this many times a word's.
 PHRASE_BOOST = 2.0
@@ -44,8 +47,17 @@ VAGUE_WORDS = frozenset(
     level loss network object output pair part pattern prompt property quality question response
     sample score sequence signal solution space structure system target term text token tool type
     unit value variable view
+    nlp survey
     """.split()
 )
+#: Phrases that name the field every paper of the digest is in, not a subject of it.
+VAGUE_PHRASES = frozenset({"artificial intelligence", "deep learning", "machine learning"})
+
+
+def vague_terms(vocab: Sequence[str]) -> np.ndarray:
+    """Which terms of ``vocab`` (normalized) name no subject alone: ``VAGUE_WORDS`` and
+    ``VAGUE_PHRASES``."""
+    return np.array([t in VAGUE_PHRASES if " " in t else t in VAGUE_WORDS for t in vocab], dtype=bool)
 
 
 def class_terms(
@@ -110,8 +122,7 @@ def class_terms(
     # (unless nothing else is left to name a theme by: ``fallback``).
     fallback = scores.copy()
     scores[spread_terms(df_class, sizes)[cols]] = 0
-    vague = np.array([" " not in t and t in VAGUE_WORDS for t in vocab])
-    scores[vague[cols]] = 0
+    scores[vague_terms(vocab)[cols]] = 0
     scores[~single[cols]] *= PHRASE_BOOST
     # In a theme, a word that is mostly found inside one phrase ("law" in "scaling law",
     # "following" in "instruction following": most of the theme's papers with the word have
@@ -130,6 +141,10 @@ def class_terms(
         found = keys[word_pos] == word_keys
         bound = found & (df[phrase_pos] >= bound_share * np.where(found, df[word_pos], np.inf))
         scores[word_pos[bound]] = 0
+
+    def wide(word: str) -> bool:
+        return word in STOP_WORDS or (word in column and bool(broad[column[word]]))
+
     terms = []
     by_theme = np.argsort(labels, kind="stable")
     starts = np.concatenate([[0], np.cumsum(np.bincount(labels, minlength=n_themes))])
@@ -150,28 +165,22 @@ def class_terms(
             for i in ranked
             if texts is None or " " not in vocab[cols[i]] or readable(vocab[cols[i]], texts)
         ]
-        # Twice as many candidates as kept: the best, then those that name the most papers. A
-        # single word names the theme only where it is a word of its titles (``title_words``).
-        picked = _pick(
-            (
-                t
-                for t in candidates
-                if titled is None
-                or " " in t[0]
-                or t[0] in titled
-                and (
-                    titled[t[0]] >= 0.5 * min(len(members), MAX_READ)
-                    or not modifier(surfaces.get(t[0], t[0]), texts or [])
-                )
-            ),
-            2 * n_terms,
-            surfaces,
+        # An acronym repeats the words it stands for ("DPO" and "preference optimization").
+        # (Words too broad to name a theme, "language" of "large language models", do not count.)
+        spelled = {
+            t: frozenset(w for w in expansion(surfaces.get(t, t), texts) if not wide(w))
+            for t, _ in (candidates[: 4 * n_terms] if texts else [])
+        }
+        rows = counts[members]
+        picked = _choose(
+            candidates, titled, texts, min(len(members), MAX_READ), surfaces, spelled, rows, column, n_terms
         )
-        if len(picked) < 2:  # (too few title words: the terms as ranked, to name it by two)
-            picked = _pick(candidates, 2 * n_terms, surfaces)
-        terms.append(_by_reach(picked, counts[members], column)[:n_terms])
+        terms.append(_by_reach(picked, rows, column)[:n_terms])
     return terms
 
+
+#: A label names "most" of its theme's papers when one of its terms is found in this share.
+MOST = 0.7
 
 #: Papers of a theme a phrase is read in at most (``readable``), so that naming stays linear.
 MAX_READ = 40
@@ -221,6 +230,65 @@ def title_words(documents: Sequence[str]) -> dict[str, int]:
     return {word: n for word, n in seen.items() if n >= least}
 
 
+def _choose(
+    candidates: list[tuple[str, int]],
+    titled: dict[str, int] | None,
+    texts: list[str] | None,
+    read: int,
+    surfaces: dict[str, str],
+    spelled: dict[str, frozenset[str]],
+    counts: sparse.csr_matrix,
+    column: dict[str, int],
+    n_terms: int,
+) -> list[tuple[str, str]]:
+    """A theme's label terms (shown, term), of its ``candidates`` (term, papers; best first):
+    twice as many as kept, the best, then those that name the most papers (``_by_reach``). A
+    single word names the theme only where it is a word of its titles (``titled``, of the
+    ``read`` papers whose ``texts`` were read) and does not mostly modify the word after it
+    (``modifier``). With fewer than two such terms, the title words top them up, to name the
+    theme by two if they can. One term that names ``MOST`` of its papers (``counts``' rows)
+    beats two that do not name them; one that names fewer (a theme whose titles share no
+    subject) is topped up with the terms as ranked, so that its label still names most of its
+    papers."""
+
+    def names_alone(term: str) -> bool:
+        return (
+            titled is None
+            or " " in term
+            or term in titled
+            and (titled[term] >= 0.5 * read or not modifier(surfaces.get(term, term), texts or []))
+        )
+
+    def titled_word(term: str) -> bool:
+        return titled is None or " " in term or term in titled
+
+    picked: list[tuple[str, str]] = []
+    for tier in (names_alone, titled_word, None):
+        if tier is None and picked and _reach(picked, counts, column) >= MOST:
+            break
+        chosen = {term for _, term in picked}
+        more = _pick(
+            [
+                *((t, d) for t, d in candidates if t in chosen),
+                *(t for t in candidates if t[0] not in chosen and (tier is None or tier(t[0]))),
+            ],
+            2 * n_terms,
+            surfaces,
+            spelled,
+        )
+        picked = [*picked, *(t for t in more if t[1] not in chosen)][: 2 * n_terms]
+        if len(picked) >= 2:
+            break
+    return picked
+
+
+def _reach(picked: list[tuple[str, str]], counts: sparse.csr_matrix, column: dict[str, int]) -> float:
+    """The share of a theme's papers (``counts``' rows) that have one of the ``picked`` terms."""
+    if counts.shape[0] == 0:
+        return 1.0
+    return float((counts[:, [column[term] for _, term in picked]].getnnz(axis=1) > 0).mean())
+
+
 def _by_reach(picked: list[tuple[str, str]], counts: sparse.csr_matrix, column: dict[str, int]) -> list[str]:
     """The picked terms (shown, term), the best first, then each next the one that adds the most
     of the theme's papers (``counts``' rows) not yet named by those before it (ties: the better
@@ -260,13 +328,19 @@ def pick_terms(ranked: Iterable[tuple[str, int]], n: int, surfaces: dict[str, st
     return [shown for shown, _ in _pick(ranked, n, surfaces)]
 
 
-def _pick(ranked: Iterable[tuple[str, int]], n: int, surfaces: dict[str, str]) -> list[tuple[str, str]]:
+def _pick(
+    ranked: Iterable[tuple[str, int]],
+    n: int,
+    surfaces: dict[str, str],
+    spelled: dict[str, frozenset[str]] | None = None,
+) -> list[tuple[str, str]]:
     """The first ``n`` terms, each (usual spelling, term), that do not repeat a word of a
     better-ranked term; a phrase replaces better-ranked terms it contains ("reward" then "reward
     model" gives "reward model") when it is found in at least ``REPLACE_SHARE`` as many papers as
     each of them: "hate speech" does not replace "speech" in a theme about speech. ``ranked`` gives each term with
     the number of the theme's papers it is found in, best term first. Hyphens count as spaces:
-    "instruction-following" repeats "instruction"."""
+    "instruction-following" repeats "instruction". ``spelled`` gives the words an acronym term
+    stands for (``expansion``): they count as its words ("MLLMs" repeats "multimodal")."""
     support: dict[str, int] = {}
     picked: list[tuple[str, frozenset[str], str]] = []  # (shown, its words, term)
     for term, papers in ranked:
@@ -276,6 +350,8 @@ def _pick(ranked: Iterable[tuple[str, int]], n: int, surfaces: dict[str, str]) -
         support[key] = support.get(key, 0) + papers
         shown = " ".join(surfaces.get(w, w) for w in term.split())
         parts = _parts(shown)
+        if spelled and spelled.get(term):
+            parts = parts | frozenset().union(*(_parts(w) for w in spelled[term]))
         clash = [i for i, (_, other, _) in enumerate(picked) if other & parts]
         if not clash:
             picked.append((shown, parts, term))
@@ -289,6 +365,39 @@ def _pick(ranked: Iterable[tuple[str, int]], n: int, surfaces: dict[str, str]) -
         if len(picked) == n:
             break
     return [(shown, term) for shown, _, term in picked]
+
+
+#: An acronym: two capitals or more, maybe digits, maybe a plural "s" ("DPO", "MLLMs", "T5").
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9]+s?")
+
+
+def expansion(shown: str, texts: Sequence[str]) -> frozenset[str]:
+    """The words an acronym (``shown``, its usual spelling) stands for, as ``texts`` (lower-case)
+    spell it out before it in parentheses: the shortest run of words just before "(dpo)" whose
+    initials, English stop words left out, are its letters ("direct preference optimization").
+    Empty for a term that is no acronym, or is never spelled out. Linear: one ``find`` per text,
+    and a bounded stretch of text read before what it finds."""
+    if not _ACRONYM.fullmatch(shown):
+        return frozenset()
+    letters = shown.lower().removesuffix("s") if shown.endswith("s") else shown.lower()
+    found: set[str] = set()
+    for text in texts:
+        for mark in {f"({letters})", f"({letters}s)"}:
+            at = text.find(mark)
+            if at < 0:
+                continue
+            before = re.findall(r"[a-z0-9]+", text[max(0, at - 30 * len(letters)) : at])
+            run: list[str] = []
+            for word in reversed(before):
+                if word not in ENGLISH_STOP_WORDS or not run:
+                    run.insert(0, word)
+                initials = "".join(w[0] for w in run)
+                if initials == letters:
+                    found.update(singular(w) for w in run)
+                    break
+                if len(initials) >= len(letters) or not letters.endswith(initials):
+                    break
+    return frozenset(found)
 
 
 def _parts(shown: str) -> frozenset[str]:

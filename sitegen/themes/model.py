@@ -354,7 +354,7 @@ class ThemeModel:
         if seeds is not None:
             self.seeded_ = True
             stored = len(set(seeds[seeds >= 0].tolist()))
-            k = max(stored, self.n_themes or self._candidate_counts(n)[0])
+            k = max(_grown(stored, seeds), self.n_themes or self._candidate_counts(n)[0])
             self.chosen_k_ = k
             labels, centrality, self.areas_, grouping = areas.settle(self, seeds, k - stored, seed_areas)
             return labels, centrality, grouping
@@ -392,9 +392,10 @@ class ThemeModel:
             return np.zeros(n, dtype=int), np.ones(n)
         if seeds is not None and seeds.max(initial=-1) >= 0:
             # The stored count is kept (a theme count that jumps would move papers around), but
-            # grows with the content: never below the smallest count ``k_range`` would try.
+            # grows with the content (``_grown``): never below the smallest count ``k_range``
+            # would try.
             stored = int(seeds.max()) + 1
-            k = min(n_themes or max([stored, *self._candidate_counts(n)[:1]]), n, x.shape[1])
+            k = min(n_themes or max([_grown(stored, seeds), *self._candidate_counts(n)[:1]]), n, x.shape[1])
             self.seeded_ = True
             # Stored themes are not dissolved: that would move the old papers they keep.
             return self._settle(x, seeds, k)
@@ -618,6 +619,16 @@ def _digest(rows: sparse.csr_matrix, components: int, random_state: int) -> str:
     for part in (rows.indptr, rows.indices, rows.data):
         h.update(np.ascontiguousarray(part).tobytes())
     return h.hexdigest()
+
+
+def _grown(stored: int, seeds: np.ndarray) -> int:
+    """The theme count of a build seeded with ``stored`` themes (``seeds``: each document's, -1
+    for a new one): it grows with the documents as a fresh build's does, like the square root of
+    their number, so that the new documents of a subject the stored themes do not have can make
+    a theme of their own instead of filling the nearest one (``_refine`` starts such a theme
+    from the document least like every other)."""
+    old = int((seeds >= 0).sum())
+    return max(stored, round(stored * math.sqrt(len(seeds) / old))) if old else stored
 
 
 def _argmax(weights: np.ndarray) -> np.ndarray:
