@@ -665,3 +665,21 @@ def test_new_papers_of_a_new_subject_make_a_theme_of_their_own():
     assert again.labels_[len(old)] not in set(again.labels_[: len(old)].tolist())
     kept = again.labels_[: len(old)]
     assert all(len(set(kept[first.labels_ == c].tolist())) == 1 for c in range(2))
+
+
+def test_one_title_term_that_names_most_papers_is_a_label_alone():
+    """Where only one term of the titles names a theme, and it names most of its papers, the
+    label is that term: no word of the abstracts only ("latency") is added to make two."""
+    speech = [f"Speech {t}" for t in ("codecs", "tokenizers", "enhancement", "translation", "dialogue")]
+    proteins = [f"Protein {t}" for t in ("folding", "docking", "design", "dynamics", "binding")]
+    docs = [f"{t}.\n{t}.\nLatency of {t.split()[1]}." for t in speech]
+    docs += [f"{t}.\n{t}.\nStructures of {t.split()[1]}." for t in proteins]
+    counts, vocab, surfaces = analyze_all(docs)
+    terms = class_terms(counts, vocab, np.repeat([0, 1], 5), 2, surfaces, documents=docs)
+    assert terms[0] == ["speech"], terms[0]
+    # Found in fewer than MOST of its papers, the lone term is topped up with the terms as
+    # ranked, so that the label names most of them.
+    docs[:3] = [f"{t}.\n{t}.\nLatency of {t}." for t in ("Codecs", "Tokenizers", "Enhancement")]
+    counts, vocab, surfaces = analyze_all(docs)
+    terms = class_terms(counts, vocab, np.repeat([0, 1], 5), 2, surfaces, documents=docs)
+    assert terms[0][:2] == ["speech", "latency"] or terms[0][:2] == ["latency", "speech"], terms[0]
