@@ -379,10 +379,10 @@ def expansion(shown: str, texts: Sequence[str]) -> frozenset[str]:
     and a bounded stretch of text read before what it finds."""
     if not _ACRONYM.fullmatch(shown):
         return frozenset()
-    letters = shown.lower().removesuffix("s") if shown.endswith("s") else shown.lower()
+    letters = (shown[:-1] if shown.endswith("s") else shown).lower()
     found: set[str] = set()
     for text in texts:
-        for mark in {f"({letters})", f"({letters}s)"}:
+        for mark in (f"({letters})", f"({letters}s)"):
             at = text.find(mark)
             if at < 0:
                 continue
