@@ -65,7 +65,8 @@ def _by_slug(site, model, values) -> dict[str, float]:
     out = {}
     for c in range(model.n_themes_):
         paper = site.papers[int(np.flatnonzero(model.labels_ == c)[0])]
-        out[paper.theme.slug] = float(values[c])
+        if paper.theme is not None:  # (a group of no subject is no theme: Site.leftover)
+            out[paper.theme.slug] = float(values[c])
     return out
 
 
@@ -93,6 +94,10 @@ def table(site, model, out: list[str]) -> None:
             + "\n"
         )
         out.extend(f"{i}. {p.title}" for i, p in enumerate(theme.papers[:10], 1))
+    if site.leftover:
+        out.append(
+            f"\n{len(site.unthemed)} papers of no theme ({len(site.leftover)} groups whose titles share no subject)."
+        )
 
 
 def build(content: Path, names: set[str], stored=(), pins=None):
@@ -151,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         pins = {target: Pin(PIN, "themes.yaml", 1)}
         before_pinned, _ = build(args.content, set(names) - {held}, pins=pins)
         after, after_model = build(args.content, set(names), stored=stored_of(before_pinned), pins=pins)
-        old = {p.id: p.theme.slug for p in before_pinned.papers}
-        new = {p.id: p.theme for p in after.papers}
+        old = {p.id: t.slug for t in [*before_pinned.themes, *before_pinned.leftover] for p in t.papers}
+        new = {p.id: t for t in [*after.themes, *after.leftover] for p in t.papers}
         ids = sorted(old)
         ari = adjusted_rand_score([old[i] for i in ids], [new[i].slug for i in ids])
         keeping = same = 0

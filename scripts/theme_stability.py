@@ -52,7 +52,8 @@ def site_of(content: Path, names: set[str]) -> tuple[Site, int | None]:
 
 
 def assignments(site: Site) -> dict[str, str]:
-    return {p.id: p.theme.slug for p in site.papers}
+    """Each paper's group: its theme's slug, or that of its group of no subject (``Site.leftover``)."""
+    return {p.id: t.slug for t in [*site.themes, *site.leftover] for p in t.papers}
 
 
 def stored_of(site: Site) -> list[themes.StoredTheme]:

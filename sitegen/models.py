@@ -133,6 +133,8 @@ class Theme:
     """The id of the area's section on the themes page; empty on a site of one area."""
     joined: list[str] = field(default_factory=list, repr=False)
     """Ids of the papers that joined the theme after it was fitted (``themes/carry.py``)."""
+    subject: bool = True
+    """False for a group of papers left over between subjects (``Site.leftover``): no theme."""
 
     @property
     def url(self) -> str:
@@ -222,3 +224,11 @@ class Site:
     """Largest first; set by the themes stage."""
     areas: list[Area] = field(default_factory=list)
     """Groups of themes, most papers first; empty on a site of one area; set by the themes stage."""
+    leftover: list[Theme] = field(default_factory=list)
+    """The groups the clustering found whose papers share no subject (``Theme.subject`` False):
+    shown as no theme (their papers' ``theme`` is None), stored to seed the next build."""
+
+    @property
+    def unthemed(self) -> list[Paper]:
+        """The papers of no theme (of ``leftover``), in the site's order."""
+        return [p for p in self.papers if p.theme is None] if self.leftover else []

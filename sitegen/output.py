@@ -19,7 +19,7 @@ from .reuse import PageReuse, theme_view
 from .search import index_files, search_files, store_files
 from .sitemap import robots_txt, sitemap_files
 from .stages import Stages, frozen_heap
-from .themes import themes_in, themes_record
+from .themes import OTHER, themes_in, themes_record
 from .writer import FileData, Kept, SiteFiles
 
 
@@ -113,6 +113,7 @@ def _pages(config: SiteConfig, site: Site, template_dirs: list[Path], r: Rendere
     names += [edition.url + "index.html" for edition in site.editions]
     page("themes/", "themes.html", themes=site.themes, title="Themes")
     names += [name for theme in site.themes for name in listing_names(theme.url, theme.papers)]
+    names += listing_names(OTHER_URL, site.unthemed)
     page("archive/", "archive.html", archive=site.archive, undated=site.undated, title="Archive")
     for year in site.archive:
         names += [name for month in year.months for name in listing_names(month.url, month.papers)]
@@ -140,6 +141,11 @@ def _feeds(config: SiteConfig, site: Site, r: Renderer) -> Rendered:
     """The feeds (``feeds.render_feeds``), with the keys of the theme feeds."""
     keys: dict[str, str] = {}
     return render_feeds(config, site, r.reuse, keys), keys
+
+
+#: The page of the papers of no theme (``Site.unthemed``).
+OTHER_URL = f"themes/{OTHER}/"
+OTHER_TITLE = "Papers of no theme"
 
 
 def listing_names(url: str, items: Sequence[Any]) -> list[str]:
@@ -171,6 +177,15 @@ def listings(site: Site) -> list[Listing]:
                     theme=theme,
                 ),
                 len(theme.papers),
+            )
+        )
+    unthemed = site.unthemed
+    if unthemed:
+        what = ["unthemed", len(unthemed), len(site.themes)]
+        out.append(
+            (
+                functools.partial(_listing_pages, OTHER_URL, "other.html", unthemed, OTHER_TITLE, what),
+                len(unthemed),
             )
         )
     for year in site.archive:

@@ -87,13 +87,21 @@ def test_past_max_full_the_themes_are_found_by_area(scaled, sample_docs):
 
 
 def test_past_max_full_labels_still_name_what_the_papers_are_about(scaled, sample_docs):
+    """Most papers of the themes are named by their label; the groups of no subject (papers of
+    no theme, no terms) stay a minority (80 of these 270 papers, in areas of 4 themes; 9 % of
+    20,000 bench papers)."""
     terms = [set(analyze(d)) for d in sample_docs]
-    named = 0
+    named = themed = 0
     for c in range(scaled.n_themes_):
+        assert bool(scaled.terms_[c]) == scaled.subjects_[c]
+        if not scaled.subjects_[c]:
+            continue
         keys = {max(analyze(t), key=len) for t in scaled.terms_[c][:3] if analyze(t)}
         members = np.flatnonzero(scaled.labels_ == c)
         named += sum(bool(keys & terms[i]) for i in members)
-    assert named >= 0.7 * len(sample_docs)
+        themed += len(members)
+    assert themed >= 0.6 * len(sample_docs)
+    assert named >= 0.7 * themed
 
 
 def test_past_max_full_same_input_same_themes(scaled, sample_docs):

@@ -26,6 +26,7 @@ from sitegen.themes import (
     document,
     singular,
 )
+from sitegen.themes.labels import theme_terms
 from sitegen.themes.terms import analyze_all
 
 DUMPS = sorted((CONTENT / "dumps").glob("*.txt"))
@@ -47,6 +48,16 @@ def _content(tmp_path: Path, dumps: list[Path], site_yaml: str | None = None) ->
     return content
 
 
+def _groups(site: Site) -> dict:
+    """Every group the clustering made, by slug: the themes and the groups of papers of no theme."""
+    return {t.slug: t for t in [*site.themes, *site.leftover]}
+
+
+def _group_of(site: Site) -> dict[str, str]:
+    """Each paper's group's slug: its theme's, or its group's among the papers of no theme."""
+    return {p.id: slug for slug, t in _groups(site).items() for p in t.papers}
+
+
 def _words(term: str) -> list[str]:
     return [w for w in re.split(r"[\s-]+", term.lower()) if w]
 
@@ -54,17 +65,28 @@ def _words(term: str) -> list[str]:
 # -- on the sample content -------------------------------------------------------------------
 
 
-def test_every_paper_has_exactly_one_theme(sample_build):
+def test_every_paper_has_exactly_one_theme_or_is_of_no_theme(sample_build):
+    """Every paper is in one group of ``themes.json``: a theme, or a group of papers whose titles
+    share no subject (``"subject": false``, no name), whose papers are of no theme."""
     result, out = sample_build
     papers, themes = _json(out, "papers.json"), _json(out, "themes.json")
     members = [pid for t in themes for pid in t["papers"]]
     assert len(members) == len(set(members)) == len(papers) == 270
     assert set(members) == {p["id"] for p in papers}
-    owner = {pid: t["slug"] for t in themes for pid in t["papers"]}
+    owner = {pid: t["slug"] if t.get("subject", True) else None for t in themes for pid in t["papers"]}
     for paper in papers:
         assert paper["theme"] == owner[paper["id"]]
+    leftover = [t for t in themes if t.get("subject") is False]
+    assert [t["slug"] for t in leftover] == [t.slug for t in result.site.leftover]
+    assert all(t["label"] == "" and t["terms"] == [] for t in leftover)
+    # The sample's papers left over between subjects (calibration, regret bounds, hyperparameters,
+    # score estimation: the theme the issue calls a grab-bag) are no theme; they are few.
+    assert 0 < len(result.site.unthemed) <= 0.15 * len(papers)
     for paper in result.site.papers:
-        assert paper.theme is not None and paper in paper.theme.papers
+        if paper.theme is None:
+            assert any(paper in t.papers for t in result.site.leftover)
+        else:
+            assert paper.theme.subject and paper in paper.theme.papers
 
 
 def test_theme_count_is_chosen_from_the_data(sample_build):
@@ -78,10 +100,15 @@ def test_theme_count_is_chosen_from_the_data(sample_build):
 
 def test_labels_are_distinct_and_free_of_stop_words(sample_build):
     _, out = sample_build
-    themes = _json(out, "themes.json")
+    records = _json(out, "themes.json")
+    assert len({t["slug"] for t in records}) == len(records)
+    # The groups of papers of no theme are stored unnamed, under slugs of their own.
+    themes = [t for t in records if t.get("subject", True)]
+    for group in records[len(themes) :]:
+        assert group["subject"] is False and group["label"] == "" and group["terms"] == [], group
+        assert re.fullmatch(r"other(-[0-9]+)?", group["slug"]), group["slug"]
     labels = [t["label"] for t in themes]
     assert len(labels) == len(set(labels))
-    assert len({t["slug"] for t in themes}) == len(themes)
     for theme in themes:
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", theme["slug"]), theme["slug"]
         terms = theme["label"].split(" · ")
@@ -145,6 +172,11 @@ def test_two_builds_give_the_same_themes(sample_build, tmp_path):
     for theme in result.site.themes:
         name = theme.url + "index.html"
         assert (tmp_path / "site" / name).read_bytes() == (out / name).read_bytes(), name
+    assert [[p.id for p in t.papers] for t in again.site.leftover] == [
+        [p.id for p in t.papers] for t in result.site.leftover
+    ]
+    name = "themes/other/index.html"
+    assert (tmp_path / "site" / name).read_bytes() == (out / name).read_bytes()
 
 
 def test_pages(sample_build):
@@ -155,13 +187,23 @@ def test_pages(sample_build):
         page = (out / theme.url / "index.html").read_text(encoding="utf-8")
         for paper in theme.papers:
             assert f'href="../../{paper.url}"' in page
-    paper = result.site.papers[0]
+    paper = next(p for p in result.site.papers if p.theme is not None)
     html = (out / paper.url / "index.html").read_text(encoding="utf-8")
     assert f'class="theme-chip" href="../../{paper.theme.url}"' in html
     edition = result.site.editions[0]
     html = (out / edition.url / "index.html").read_text(encoding="utf-8")
     for paper in edition.papers:
-        assert f'id="theme-{paper.theme.slug}"' in html
+        if paper.theme is not None:
+            assert f'id="theme-{paper.theme.slug}"' in html
+    # The papers of no theme: linked from the themes page, listed on their own, no theme chip.
+    unthemed = result.site.unthemed
+    assert f'href="../themes/other/">{len(unthemed)} papers of no theme</a>' in index
+    page = (out / "themes" / "other" / "index.html").read_text(encoding="utf-8")
+    for paper in unthemed:
+        assert f'href="../../{paper.url}"' in page
+        html = (out / paper.url / "index.html").read_text(encoding="utf-8")
+        assert "theme-chip" not in html
+    assert not any(t.slug == "other" for t in result.site.themes)
     assert 'href="themes/"' in (out / "index.html").read_text(encoding="utf-8")
 
 
@@ -171,7 +213,9 @@ def test_pages(sample_build):
 def test_config_overrides_the_theme_count(tmp_path):
     yaml = (CONTENT / "site.yaml").read_text(encoding="utf-8") + "\nthemes: 6\n"
     _, site = gather(_content(tmp_path, DUMPS, yaml), Diagnostics())
-    assert len(site.themes) == 6
+    # Six themes: a count the maintainer sets leaves no paper without a theme.
+    assert len(site.themes) == 6 and site.leftover == []
+    assert all(p.theme is not None for p in site.papers)
 
 
 def test_stored_themes_keep_old_papers_in_place(tmp_path):
@@ -181,9 +225,8 @@ def test_stored_themes_keep_old_papers_in_place(tmp_path):
     shutil.copy(tmp_path / "before" / "data" / "themes.json", content / "themes.json")
     shutil.copy(DUMPS[-1], content / "dumps" / DUMPS[-1].name)
     after = build(content, tmp_path / "after", diags=Diagnostics())
-    old = {p.id: p.theme.slug for p in before.site.papers}
-    new = {p.id: p.theme.slug for p in after.site.papers}
-    assert len(new) > len(old)
+    old, new = _group_of(before.site), _group_of(after.site)
+    assert len(new) > len(old) == len(before.site.papers)
     ids = sorted(old)
     assert adjusted_rand_score([old[i] for i in ids], [new[i] for i in ids]) >= 0.8
     kept = {t.slug for t in before.site.themes} & {t.slug for t in after.site.themes}
@@ -207,6 +250,7 @@ def test_seeding_a_build_with_its_own_themes_changes_nothing(tmp_path):
         '{"slug": "x"}',
         '[{"slug": "x", "label": "y", "papers": [1]}]',
         '[{"slug": "x", "label": "y", "papers": [], "area": 100000000000000000000}]',
+        '[{"slug": "x", "label": "", "papers": [], "subject": 0}]',
     ],
 )
 def test_unreadable_stored_themes_are_reported_and_ignored(tmp_path, text):
@@ -215,7 +259,7 @@ def test_unreadable_stored_themes_are_reported_and_ignored(tmp_path, text):
     diags = Diagnostics()
     _, site = gather(content, diags)
     assert any("themes.json" in str(d) and "chosen afresh" in str(d) for d in diags)
-    assert all(p.theme is not None for p in site.papers)
+    assert all(p.theme is not None or any(p in t.papers for t in site.leftover) for p in site.papers)
 
 
 # -- the estimator on its own ----------------------------------------------------------------
@@ -307,6 +351,16 @@ def test_themes_pages_in_chromium(sample_build, page, tmp_path):
         assert page.locator(".related-list li").count() == 5
         page.locator(".related-list a").first.click()
         page.wait_for_url(base + theme.papers[0].related[0].url)
+        # The papers of no theme, from the themes page: listed, and shown with no theme.
+        unthemed = result.site.unthemed
+        page.goto(base + "themes/")
+        page.get_by_role("link", name=f"{len(unthemed)} papers of no theme").click()
+        page.wait_for_url(base + "themes/other/")
+        assert page.locator("h1").inner_text() == "Papers of no theme"
+        assert page.locator(".card").count() == len(unthemed)
+        page.locator(".card-title a").first.click()
+        page.wait_for_url(base + unthemed[0].url)
+        assert page.locator(".facts .theme-chip").count() == 0
         assert page.js_errors == []
 
 
@@ -336,6 +390,21 @@ def test_pick_terms_merges_near_duplicates():
     picked = pick_terms(ranked, 3, {"pre": "pre"})
     # One spelling of "pretraining", one of "retrieval"/"retriever", then the next subject.
     assert picked[0] in ("pretraining", "pre training") and picked[1:] == ["retrieval", "speech"]
+
+
+def test_a_phrase_spelled_two_ways_replaces_no_word_it_is_rarer_than():
+    """ "instruction following" and "instruction-following" in 7 papers (mostly the same 7) do not
+    take the place of "instruction", in 16: the two spellings are one term, not 14 papers."""
+    from sitegen.themes import pick_terms
+
+    ranked = [("instruction", 16), ("instruction following", 7), ("instructionfollowing", 7), ("speech", 4)]
+    assert pick_terms(ranked, 2, {"instructionfollowing": "instruction-following"}) == [
+        "instruction",
+        "speech",
+    ]
+    # Found in as many papers as the word, nearly, the phrase names the theme better.
+    ranked = [("instruction", 8), ("instruction following", 7), ("instructionfollowing", 6), ("speech", 4)]
+    assert pick_terms(ranked, 2, {}) == ["instruction following", "speech"]
 
 
 def test_grab_bags_are_told_from_subjects():
@@ -401,14 +470,35 @@ def test_names_are_carried_and_pins_survive_a_new_dump(tmp_path):
     diags = Diagnostics()
     after = build(content, tmp_path / "after", diags=diags)
     assert diags.items == []
-    now = {t.slug: t for t in after.site.themes}
+    now = _groups(after.site)
     assert now[slug].label == "Preference <alignment> & RLHF"
-    new = {p.id: p.theme.slug for p in after.site.papers}
+    new = _group_of(after.site)
     for theme in before:
         kept = sum(new[pid] == theme["slug"] for pid in theme["papers"]) / len(theme["papers"])
         if kept >= 0.8 and theme["slug"] != slug:
             assert now[theme["slug"]].label == theme["label"], theme["slug"]
             assert now[theme["slug"]].terms == theme["terms"]
+
+
+def test_papers_of_no_theme_that_come_to_share_a_subject_are_a_theme(tmp_path):
+    """A stored group of papers of no theme is judged again when a dump is added: where its
+    papers share a subject (here the speech papers, stored as of no theme by hand), it is a
+    theme with a name; the themes stay themes."""
+    content = _pinned_content(tmp_path, DUMPS[:-1])
+    record = json.loads((content / "themes.json").read_text(encoding="utf-8"))
+    speech = next(t for t in record if t["label"].startswith("speech"))
+    slug = next(f"other-{n}" for n in range(2, 99) if f"other-{n}" not in {t["slug"] for t in record})
+    speech.update(slug=slug, label="", terms=[], area_label=None, subject=False)
+    (content / "themes.json").write_text(json.dumps(record), encoding="utf-8")
+    shutil.copy(DUMPS[-1], content / "dumps" / DUMPS[-1].name)
+    diags = Diagnostics()
+    after = build(content, tmp_path / "after", diags=diags)
+    assert diags.items == []
+    theme = max(after.site.themes, key=lambda t: len({p.id for p in t.papers} & set(speech["papers"])))
+    assert len({p.id for p in theme.papers} & set(speech["papers"])) >= 0.8 * len(speech["papers"])
+    assert "speech" in theme.label and theme.slug.startswith("speech")
+    named = {t["slug"] for t in record if t.get("subject", True)}
+    assert named <= {t.slug for t in after.site.themes}
 
 
 def test_names_made_by_older_rules_are_made_afresh(tmp_path):
@@ -556,7 +646,7 @@ def test_carried_themes_keep_their_names_when_a_stored_file_lists_a_paper_twice(
     diags = Diagnostics()
     result = build(content, tmp_path / "out", diags=diags)
     assert diags.items == []  # the file is taken as it is
-    now = {t.slug: t for t in result.site.themes}
+    now = _groups(result.site)
     for theme in record:
         assert (now[theme["slug"]].label, now[theme["slug"]].terms) == (theme["label"], theme["terms"])
     assert {p.id for p in now[record[0]["slug"]].papers} >= set(record[0]["papers"][:twice])
@@ -683,3 +773,31 @@ def test_one_title_term_that_names_most_papers_is_a_label_alone():
     counts, vocab, surfaces = analyze_all(docs)
     terms = class_terms(counts, vocab, np.repeat([0, 1], 5), 2, surfaces, documents=docs)
     assert terms[0][:2] == ["speech", "latency"] or terms[0][:2] == ["latency", "speech"], terms[0]
+
+
+def test_a_group_whose_titles_share_no_subject_is_no_theme():
+    """The papers left over between subjects share no term of their titles: such a group gets no
+    name (no terms) and is shown as no theme; a group whose titles share its subject is one."""
+    misc = [
+        "Calibration of classifiers under label shift",
+        "Bilevel hyperparameter search with best-response functions",
+        "Regret bounds for adversarial bandits",
+        "A benchmark of optimizers for training",
+        "Job title matching with sentence encoders",
+        "Sampling molecular conformations with diffusion",
+        "Fairness constraints in online decision forests",
+        "Denoising implicit feedback for recommendation",
+        "Quantization-aware training at the compute optimum",
+        "Edit-invariant sequence losses for text generation",
+    ]
+    docs = [f"{t}.\n{t}.\nA study of {t.lower()}." for t in PROTEINS + SPEECH + misc]
+    counts, vocab, surfaces = analyze_all(docs)
+    terms, subjects = theme_terms(
+        counts, vocab, np.repeat([0, 1, 2], [5, 5, 10]), 3, surfaces, documents=docs
+    )
+    assert subjects == [True, True, False], terms
+    assert "protein" in terms[0] and "speech recognition" in terms[1]
+    # Through the estimator: a group of no subject has no terms.
+    model = ThemeModel(n_themes=3).fit(docs)
+    for c in range(model.n_themes_):
+        assert bool(model.terms_[c]) == model.subjects_[c]

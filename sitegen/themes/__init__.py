@@ -29,7 +29,10 @@ The stage runs on every build, so it is small and deterministic:
 4. **Label** each theme with class-based TF-IDF (c-TF-IDF, as BERTopic does): the terms that are
    frequent in this theme *and* rare in the others, not merely frequent; no term spread over all
    themes, phrases first (``labels.py``). A theme keeps its stored name while it keeps most of its
-   papers, and a name pinned in ``content/themes.yaml`` wins (``names.py``).
+   papers, and a name pinned in ``content/themes.yaml`` wins (``names.py``). A group whose
+   titles share no term in 40 % of its papers (the papers left over between subjects) is no
+   theme: it is not named, and its papers are listed apart ("Papers of no theme",
+   ``Site.leftover``), while the next build is still seeded with it.
 5. **Relate**: each paper's nearest papers by cosine similarity of their TF-IDF vectors, in
    blocks, within its area (``related.py``); a pair's similarity depends on the two papers only,
    so with carried themes the papers of the last build keep their neighbours and are compared
@@ -44,15 +47,16 @@ attributes end in ``_``), ``carry`` (stored themes carried while few papers are 
 (``assign_themes``, the build stage that turns the model's output into ``Theme`` records).
 """
 
-from .labels import class_terms, label_of, pick_terms
+from .labels import class_terms, label_of, pick_terms, theme_terms
 from .model import ThemeModel
 from .names import Pin, read_pins
-from .stage import assign_themes, themes_in
+from .stage import OTHER, assign_themes, themes_in
 from .stored import StoredTheme, permalink_owners, read_stored, themes_record
 from .terms import GENERIC_WORDS, STOP_WORDS, analyze, document, singular, terms_of, words
 
 __all__ = [
     "GENERIC_WORDS",
+    "OTHER",
     "Pin",
     "STOP_WORDS",
     "StoredTheme",
@@ -68,6 +72,7 @@ __all__ = [
     "read_stored",
     "singular",
     "terms_of",
+    "theme_terms",
     "themes_in",
     "themes_record",
     "words",

@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 
 from ..stages import Stages, forked_map, using
 from . import areas, carry, coherence
-from .labels import class_terms
+from .labels import theme_terms
 from .related import nearest, text_keys
 from .terms import analyze_all
 from .vectors import idf_of, normalize, weigh
@@ -245,11 +245,12 @@ class ThemeModel:
         self.seed_map_ = {remap[c]: c for c in order}  # new theme -> topic (= seed index)
         self.theme_areas_ = [grouping.get(c, 0) for c in order]
         self.centrality_ = centrality
-        if self.carried_:  # the stored themes' terms are carried (``stage.py``)
+        if self.carried_:  # the stored themes' terms and subjects are carried (``stage.py``)
             self.terms_ = [[] for _ in order]
+            self.subjects_ = [True for _ in order]
             return
         assert counts is not None  # (analyzed: only carried themes take known vectors)
-        self.terms_ = class_terms(
+        terms, self.subjects_ = theme_terms(
             counts,
             self.vocabulary_,
             self.labels_,
@@ -260,6 +261,10 @@ class ThemeModel:
             self.bound_share,
             documents,
         )
+        if self.n_themes is not None:  # a count set by the maintainer is that many themes
+            self.subjects_ = [True] * self.n_themes_
+        # A theme of no subject (the papers left over between subjects) has no terms to be named by.
+        self.terms_ = [t if subject else [] for t, subject in zip(terms, self.subjects_, strict=True)]
 
     def _carriable(self, seeds: np.ndarray, seed_areas: dict[int, int]) -> bool:
         """Whether seeded themes can be carried as they are: the theme count is not set to

@@ -19,6 +19,9 @@ from .stored import StoredTheme
 from .terms import document
 from .vectors import normalize
 
+#: The slug of no theme: the page of the papers of no theme (``Site.leftover``) is ``themes/other/``.
+OTHER = "other"
+
 
 def assign_themes(
     site: Site,
@@ -37,7 +40,7 @@ def assign_themes(
     papers = site.papers
     for paper in papers:
         paper.theme, paper.related = None, []
-    site.themes, site.areas = [], []
+    site.themes, site.areas, site.leftover = [], [], []
     if not papers:
         return ThemeModel(n_themes=n_themes, random_state=random_state)
     index = {p.id: i for i, p in enumerate(papers)}
@@ -51,7 +54,9 @@ def assign_themes(
             kept_stored.append(theme)
     # Stored themes are carried (``carry.py``) only with the names and terms to carry.
     joined = None
-    if kept_stored and all((names.stored_name(t) or ("", []))[1] for t in kept_stored):
+    if kept_stored and all(
+        (not t.subject and n_themes is None) or (names.stored_name(t) or ("", []))[1] for t in kept_stored
+    ):
         joined_ids = {pid for t in kept_stored for pid in t.joined}
         joined = [p.id in joined_ids for p in papers]
     model = ThemeModel(n_themes=n_themes, random_state=random_state, n_jobs=jobs).fit(
@@ -62,10 +67,12 @@ def assign_themes(
         joined=joined,
     )
 
-    # A seeded theme keeps its stored slug (its URL) while it keeps at least half of its stored
-    # papers, and its name and terms while it keeps KEEP_NAME of them.
+    # A seeded theme keeps its name and terms while it keeps KEEP_NAME of its stored papers, and
+    # its slug (its URL) while it keeps half of them; so does a group of papers of no subject
+    # (``Site.leftover``) stay one. A group that turns from one into the other takes a new slug.
     slugs: list[str] = [""] * model.n_themes_
     carried: list[tuple[str, list[str]] | None] = [None] * model.n_themes_
+    subject = list(model.subjects_)
     if model.seeded_:
         for c in range(model.n_themes_):
             s = model.seed_map_[c]
@@ -74,10 +81,15 @@ def assign_themes(
                 share = names.kept_share(old, set(np.flatnonzero(model.labels_ == c).tolist()))
                 # Carried themes (``carry.py``) keep all of it, whatever a stored file that lists
                 # a paper in two themes makes of the share.
-                if share >= 0.5 or model.carried_:
-                    slugs[c] = kept_stored[s].slug
                 if share >= names.KEEP_NAME or model.carried_:
                     carried[c] = names.stored_name(kept_stored[s])
+                    # A theme stays one; papers of no theme are a theme once they share a
+                    # subject (a dump brought more of them), unless carried as they were.
+                    if kept_stored[s].naming == names.NAMING and n_themes is None:
+                        subject[c] = kept_stored[s].subject or (subject[c] and not model.carried_)
+                same = subject[c] == kept_stored[s].subject
+                if (share >= 0.5 or model.carried_) and same and kept_stored[s].slug != OTHER:
+                    slugs[c] = kept_stored[s].slug
 
     # Terms: carried, else the model's.
     terms = [list(t) for t in model.terms_]
@@ -85,11 +97,13 @@ def assign_themes(
         kept = carried[c]
         if kept is not None and kept[1]:
             terms[c] = kept[1]
+        if not subject[c]:
+            terms[c] = []
 
-    taken = set(filter(None, slugs))
+    taken = {OTHER, *filter(None, slugs)}
     for c in range(model.n_themes_):
         if not slugs[c]:
-            base = slugify(" ".join(terms[c][:2]), 50) or f"theme-{c + 1}"
+            base = slugify(" ".join(terms[c][:2]), 50) or (f"theme-{c + 1}" if subject[c] else OTHER)
             slug, n = base, 2
             while slug in taken:
                 slug, n = f"{base}-{n}", n + 1
@@ -98,7 +112,7 @@ def assign_themes(
 
     # Names: pinned, else carried, else 2-3 of the terms.
     pins = pins or {}
-    fixed = [pins[slugs[c]].name if slugs[c] in pins else None for c in range(model.n_themes_)]
+    fixed = [pins[slugs[c]].name if slugs[c] in pins and subject[c] else None for c in range(model.n_themes_)]
     for c in range(model.n_themes_):
         kept = carried[c]
         if fixed[c] is None and kept is not None and kept[0] not in fixed:
@@ -106,22 +120,30 @@ def assign_themes(
     labels = names.distinct_labels(terms, fixed)
     if diags is not None:
         for slug, pin in sorted(pins.items()):
-            if slug not in taken:
+            if slug not in taken or slug in {slugs[c] for c in range(model.n_themes_) if not subject[c]}:
                 diags.warn(pin.path, pin.line, f"no theme has the slug {slug!r}; its name is not pinned")
 
     themes = [
-        Theme(slug=slugs[c], label=labels[c], terms=terms[c], area=model.theme_areas_[c])
+        Theme(
+            slug=slugs[c],
+            label=labels[c] if subject[c] else "",
+            terms=terms[c],
+            area=model.theme_areas_[c],
+            subject=subject[c],
+        )
         for c in range(model.n_themes_)
     ]
     for i, paper in enumerate(papers):
-        paper.theme = themes[model.labels_[i]]
+        theme = themes[model.labels_[i]]
+        paper.theme = theme if theme.subject else None
         paper.related = [papers[j] for j in model.related_[i] if j >= 0]
     for c, theme in enumerate(themes):
         members = np.flatnonzero(model.labels_ == c)
         ranked = sorted(members.tolist(), key=lambda i: (-round(float(model.centrality_[i]), 9), i))
         theme.papers = [papers[i] for i in ranked]
         theme.joined = [papers[i].id for i in ranked if not model.fitted_[i]]
-    site.themes = sorted(themes, key=lambda t: (-len(t.papers), t.slug))
+    site.themes = sorted((t for t in themes if t.subject), key=lambda t: (-len(t.papers), t.slug))
+    site.leftover = sorted((t for t in themes if not t.subject), key=lambda t: (-len(t.papers), t.slug))
     site.areas = _areas(site.themes, model, index, kept_stored)
     return model
 

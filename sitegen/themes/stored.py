@@ -39,6 +39,8 @@ class StoredTheme:
     to, so that no paper added later takes it over. None in a file from before owners."""
     joined: list[str] = field(default_factory=list)
     """The papers (of ``papers``) that joined the theme after it was fitted (``carry.py``)."""
+    subject: bool = True
+    """False for papers left over between subjects, shown as no theme (``Site.leftover``)."""
 
 
 def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> list[StoredTheme]:
@@ -72,6 +74,7 @@ def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> l
                 and _owners_ok(item)
                 and _optional(item, "joined", list)
                 and all(isinstance(p, str) for p in item.get("joined") or [])
+                and isinstance(item.get("subject", True), bool)
             ):
                 stored.append(
                     StoredTheme(
@@ -84,6 +87,7 @@ def read_stored(path: Path, diags: Diagnostics, display: str | None = None) -> l
                         item.get("area_label"),
                         owners=item.get("owners"),
                         joined=list(item.get("joined") or []),
+                        subject=item.get("subject", True) is not False,
                     )
                 )
                 continue
@@ -133,7 +137,8 @@ def themes_record(site: Site) -> list[dict]:
     """``data/themes.json`` (and, copied to ``content/themes.json``, the seed of the next build):
     each theme's slug, name (``label``) and terms, papers (most typical first), area and area name,
     the version of the naming rules that made the name (``naming``), and the papers that joined
-    the theme since it was fitted (``joined``, see ``carry.py``)."""
+    the theme since it was fitted (``joined``, see ``carry.py``). The groups of papers that share
+    no subject (``Site.leftover``) follow, with ``subject`` false and no name."""
     from .names import NAMING  # names imports this module
 
     return [
@@ -147,6 +152,7 @@ def themes_record(site: Site) -> list[dict]:
             "area_label": t.area_label or None,
             "naming": NAMING,
             "joined": list(t.joined),
+            **({} if t.subject else {"subject": False}),
         }
-        for t in site.themes
+        for t in [*site.themes, *site.leftover]
     ]
