@@ -60,9 +60,17 @@ def vague_terms(vocab: Sequence[str]) -> np.ndarray:
     return np.array([t in VAGUE_PHRASES if " " in t else t in VAGUE_WORDS for t in vocab], dtype=bool)
 
 
-def class_terms(*args, **kwargs) -> list[list[str]]:
+def class_terms(
+    counts: sparse.csr_matrix,
+    vocab: Sequence[str],
+    labels: np.ndarray,
+    n_themes: int,
+    surfaces: dict[str, str],
+    n_terms: int = 5,
+    documents: Sequence[str] | None = None,
+) -> list[list[str]]:
     """``theme_terms``' terms alone."""
-    return theme_terms(*args, **kwargs)[0]
+    return theme_terms(counts, vocab, labels, n_themes, surfaces, n_terms, documents=documents)[0]
 
 
 def theme_terms(
@@ -265,7 +273,8 @@ def _choose(
     theme by two if they can. One term that names ``MOST`` of its papers (``counts``' rows)
     beats two that do not name them; one that names fewer (a theme whose titles share no
     subject) is topped up with the terms as ranked, so that its label still names most of its
-    papers."""
+    papers. A label of two or more terms that names fewer than ``MOST`` of them gives way to one
+    picked from the title words alone (modifiers too) where that names more."""
 
     def names_alone(term: str) -> bool:
         return (
@@ -295,13 +304,12 @@ def _choose(
         picked = [*picked, *(t for t in more if t[1] not in chosen)][: 2 * n_terms]
         if len(picked) >= 2:
             break
-    if len(picked) >= 2 and _shown_reach(picked, counts, column, n_terms) < MOST:
+    reach = _shown_reach(picked, counts, column, n_terms) if len(picked) >= 2 else 1.0
+    if reach < MOST:
         # The phrases' label names too few of the theme's papers ("scaling law · test-time
         # compute", 58 %): the title words, modifiers too, may name more ("scaling", 67 % alone).
         titled_picked = _pick([t for t in candidates if titled_word(t[0])], 2 * n_terms, surfaces, spelled)
-        if _shown_reach(titled_picked, counts, column, n_terms) > _shown_reach(
-            picked, counts, column, n_terms
-        ):
+        if _shown_reach(titled_picked, counts, column, n_terms) > reach:
             picked = titled_picked
     return picked
 

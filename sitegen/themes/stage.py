@@ -119,8 +119,9 @@ def assign_themes(
             fixed[c] = kept[0]
     labels = names.distinct_labels(terms, fixed)
     if diags is not None:
+        named = {slugs[c] for c in range(model.n_themes_) if subject[c]}
         for slug, pin in sorted(pins.items()):
-            if slug not in taken or slug in {slugs[c] for c in range(model.n_themes_) if not subject[c]}:
+            if slug not in named:
                 diags.warn(pin.path, pin.line, f"no theme has the slug {slug!r}; its name is not pinned")
 
     themes = [
