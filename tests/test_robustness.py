@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -102,7 +103,18 @@ def test_bad_corpus_fails_under_strict(corpus_content, tmp_path):
 # --- property-based tests of the reader -------------------------------------------------------
 
 _WORDS = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N")), min_size=1, max_size=12)
-_TITLE = st.lists(_WORDS, min_size=1, max_size=10).map(" ".join).filter(lambda t: not t.isdigit())
+_MONTHS_RE = "|".join(
+    "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july"
+    " august september october november december".split()
+)
+#: A title that reads as a metadata line (an upvote count; a date such as "Dec 5" or "May 12,
+#: 2023") is not a title in the dump format, which cannot tell them apart.
+_DATE_LINE = re.compile(rf"(?i)(?:{_MONTHS_RE})\.?\s+(?:[1-9]|[12]\d|3[01])(?:[,\s]+\d+)*")
+_TITLE = (
+    st.lists(_WORDS, min_size=1, max_size=10)
+    .map(" ".join)
+    .filter(lambda t: not t.isdigit() and not _DATE_LINE.fullmatch(t))
+)
 _ABSTRACT = st.lists(_WORDS, min_size=20, max_size=60).map(lambda ws: " ".join(ws) + ".")
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 

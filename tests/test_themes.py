@@ -26,7 +26,9 @@ from sitegen.themes import (
     document,
     singular,
 )
+from sitegen.themes import stage as theme_stage
 from sitegen.themes.labels import theme_terms
+from sitegen.themes.rehome import label_keys
 from sitegen.themes.terms import analyze_all
 
 DUMPS = sorted((CONTENT / "dumps").glob("*.txt"))
@@ -87,6 +89,35 @@ def test_every_paper_has_exactly_one_theme_or_is_of_no_theme(sample_build):
             assert any(paper in t.papers for t in result.site.leftover)
         else:
             assert paper.theme.subject and paper in paper.theme.papers
+
+
+def test_papers_of_no_theme_carry_no_themes_name(sample_build, monkeypatch):
+    """A paper of a group of no subject joins a theme whose name it carries (a term of its label)
+    where that theme is the one it is likest to, or where its title carries it, or a phrase of it
+    (``rehome.py``): no paper of no theme has a word of a theme's name in its title, or a phrase
+    of one anywhere. The theme's most typical papers, which lead its page, stay its own."""
+    result, _ = sample_build
+    names_of = {key for t in result.site.themes for key in label_keys(t.terms)}
+    assert result.site.unthemed
+    phrases = {key for key in names_of if " " in key}
+    for paper in result.site.unthemed:
+        assert not set(analyze(paper.title)) & names_of, paper.title
+        assert not set(analyze(document(paper))) & phrases, paper.title
+    # Themes chosen afresh, with and without rehoming: the sample's general papers on language
+    # models (the theme the readers called a grab-bag) are of no theme; those that carry a
+    # theme's name join it, and rehoming takes no other paper from its theme.
+    _, site = gather(CONTENT, Diagnostics())
+    with monkeypatch.context() as patch:
+        patch.setattr(theme_stage, "rehome", lambda x, e, columns, labels, *rest: labels)
+        assign_themes(site)
+    before = {p.id for p in site.unthemed}
+    assign_themes(site)
+    joined = [p for p in site.papers if p.id in before and p.theme is not None]
+    assert joined and site.unthemed, (len(before), len(site.unthemed))
+    assert {p.id for p in site.unthemed} == before - {p.id for p in joined}
+    for paper in joined:
+        assert set(analyze(document(paper))) & set(label_keys(paper.theme.terms)), paper.title
+        assert paper.theme.papers.index(paper) >= 5, (paper.theme.label, paper.title)
 
 
 def test_theme_count_is_chosen_from_the_data(sample_build):
@@ -405,6 +436,46 @@ def test_a_phrase_spelled_two_ways_replaces_no_word_it_is_rarer_than():
     # Found in as many papers as the word, nearly, the phrase names the theme better.
     ranked = [("instruction", 8), ("instruction following", 7), ("instructionfollowing", 6), ("speech", 4)]
     assert pick_terms(ranked, 2, {}) == ["instruction following", "speech"]
+
+
+def test_a_term_cut_from_a_longer_one_is_no_label_term():
+    """ "pre-trained language" of "pre-trained language models" and "resource language" of
+    "low-resource language" read cut off; "preference optimization" of "direct preference
+    optimization" (a kind of it, a space apart) and "natural language" followed by several
+    words are whole, and so is a word followed by another (a modifier is ``modifier``'s)."""
+    from sitegen.themes.labels import fragment
+
+    texts = [
+        "we probe pre-trained language models for low-resource language speech",
+        "pre-trained language models help low-resource language translation",
+        "pre-trained language model adapters for natural language inference on speech",
+        "natural language processing for low-resource language speech",
+        "natural language understanding with direct preference optimization",
+        "direct preference optimization (dpo) and preference optimization at large",
+        "we extend direct preference optimization",
+    ]
+    assert fragment("pre-trained language", texts) and fragment("resource language", texts)
+    assert fragment("resource", texts)
+    assert not fragment("natural language", texts) and not fragment("speech", texts)
+    assert not fragment("preference optimization", texts)
+    assert not fragment("pre-trained language", texts[:2])  # two uses tell nothing
+    # Linear in the text however it repeats.
+    assert not fragment("aa bb", ["aa " * 20000 + "cc"])
+    assert fragment("aa", ["x-aa " * 20000])
+
+
+def test_a_theme_of_cut_terms_alone_is_still_named():
+    """Where every term of a theme reads cut off, its label still has them (a theme is never
+    left unnamed): ``fragment`` only passes over a cut term for a whole one."""
+    docs = [
+        f"Pre-trained language models {i}.\nPre-trained language models serve task {i}." for i in range(6)
+    ]
+    docs += [f"Speech synthesis {i}.\nSpeech synthesis of voices for task {i}." for i in range(6)]
+    counts, vocab, surfaces = analyze_all(docs)
+    labels = np.array([0] * 6 + [1] * 6)
+    terms, subjects = theme_terms(counts, vocab, labels, 2, surfaces, documents=docs)
+    assert terms[0] and terms[1] and all(subjects)
+    assert "speech synthesis" in [t.lower() for t in terms[1]]
 
 
 def test_grab_bags_are_told_from_subjects():

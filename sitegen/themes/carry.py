@@ -71,14 +71,22 @@ def join(
     return labels, area, grouping
 
 
-def typicality(x: sparse.csr_matrix, e: np.ndarray, labels: np.ndarray, fitted: np.ndarray) -> np.ndarray:
+def typicality(
+    x: sparse.csr_matrix,
+    e: np.ndarray,
+    labels: np.ndarray,
+    fitted: np.ndarray,
+    known: np.ndarray | None = None,
+    themes: Sequence[int] | None = None,
+) -> np.ndarray:
     """Each paper's likeness to its theme (``labels``; -1: none), as a new paper's to the theme
     it joins: ranks a theme's papers, most typical first. A fitted paper's does not change while
-    the themes are carried."""
+    the themes are carried. Given ``known`` (a likeness per paper), only the papers of
+    ``themes`` are measured again."""
     k = int(labels.max(initial=-1)) + 1
     tfidf_centroids, lsa_centroids = centroids(x, e, labels, fitted, k)
-    out = np.zeros(x.shape[0])
-    for c in range(k):  # one theme's papers at a time: no n x k matrix
+    out = np.zeros(x.shape[0]) if known is None else np.array(known, dtype=float)
+    for c in range(k) if themes is None else sorted(set(themes)):  # one theme at a time: no n x k matrix
         of_c = np.flatnonzero(labels == c)
         if len(of_c):
             out[of_c] = (x[of_c] @ tfidf_centroids[c].T).toarray().ravel() + LSA_WEIGHT * (

@@ -51,7 +51,16 @@ VAGUE_WORDS = frozenset(
     """.split()
 )
 #: Phrases that name the field every paper of the digest is in, not a subject of it.
-VAGUE_PHRASES = frozenset({"artificial intelligence", "deep learning", "machine learning", "neural network"})
+VAGUE_PHRASES = frozenset(
+    {
+        "artificial intelligence",
+        "deep learning",
+        "language processing",
+        "machine learning",
+        "natural language",
+        "neural network",
+    }
+)
 
 
 def vague_terms(vocab: Sequence[str]) -> np.ndarray:
@@ -182,6 +191,17 @@ def theme_terms(
             for i in ranked
             if texts is None or " " not in vocab[cols[i]] or readable(vocab[cols[i]], texts)
         ]
+        if texts is not None:
+            # A term cut from a longer one ("pre-trained language" of "pre-trained language
+            # models") names nothing; the best-ranked are read (the label is chosen among them),
+            # and one is kept if nothing else is left.
+            whole = [
+                t
+                for n, t in enumerate(candidates)
+                if n >= LABEL_CANDIDATES
+                or not fragment(" ".join(surfaces.get(w, w) for w in t[0].split()), texts)
+            ]
+            candidates = whole or candidates
         # An acronym repeats the words it stands for ("DPO" and "preference optimization").
         # (Words too broad to name a theme, "language" of "large language models", do not count.)
         spelled = {
@@ -364,6 +384,56 @@ def readable(term: str, texts: Sequence[str]) -> bool:
     # Each word as the start of one (the terms are singular: "pair" in "positive pairs").
     together = re.compile(r"\w*[\s-]+".join(re.escape(w) for w in words))
     return 2 * sum(1 for t in having if together.search(t)) >= len(having)
+
+
+#: The best-ranked candidate terms of a theme read for ``fragment``: four times the five it
+#: keeps (as ``spelled`` reads them), a fixed number, so that naming stays linear.
+LABEL_CANDIDATES = 20
+
+#: A term is part of a longer one where this share of its uses has the same word after it, or
+#: the same word joined to it by a hyphen before it.
+FRAGMENT_SHARE = 0.8
+
+
+def fragment(term: str, texts: Sequence[str]) -> bool:
+    """Whether a term (its usual spelling) is mostly a part of one longer term in ``texts``
+    (lower-case), so that it reads cut off and the longer term names the subject: a phrase the
+    same word stands after ("pre-trained language" of "pre-trained language models"), or a term
+    the same word is joined to by a hyphen before it ("resource language" of "low-resource
+    language"). A word before it and a space apart does not cut it: "direct preference
+    optimization" is a kind of "preference optimization", which still names the subject; nor
+    does a word after a single word (a modifier, ``modifier``). Fewer than 3 uses tell nothing.
+    Linear: one search for the term per text, and a bounded stretch read around each use."""
+    words = term.lower().split()
+    if len(words) == 1 and not any(f"-{words[0]}" in text for text in texts):
+        return False  # (a word is cut only by a word joined to it before)
+    pattern = re.compile(r"(?<![\w])" + r"\w*[\s-]+".join(re.escape(w) for w in words) + r"\w*")
+    after: dict[str, int] = {}
+    before: dict[str, int] = {}
+    uses = 0
+    for text in texts:
+        if not all(word in text for word in words):
+            continue
+        for match in pattern.finditer(text):
+            uses += 1
+            following = _NEXT.match(text, match.end(), match.end() + 40) if len(words) > 1 else None
+            if following and following.group(1) not in ENGLISH_STOP_WORDS:
+                key = singular(following.group(1))
+                after[key] = after.get(key, 0) + 1
+            start = match.start()
+            joined = (
+                _JOINED.search(text, max(0, start - 41), start - 1)
+                if text[start - 1 : start] == "-"
+                else None
+            )
+            if joined:
+                before[joined.group(1)] = before.get(joined.group(1), 0) + 1
+    most = max([0, *after.values(), *before.values()])
+    return uses >= 3 and most >= FRAGMENT_SHARE * uses
+
+
+_NEXT = re.compile(r"[ \t-]+([^\W_]+)")
+_JOINED = re.compile(r"([^\W_]+)$")
 
 
 def pick_terms(ranked: Iterable[tuple[str, int]], n: int, surfaces: dict[str, str]) -> list[str]:

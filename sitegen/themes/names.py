@@ -24,7 +24,7 @@ from .labels import label_of
 from .stored import StoredTheme
 
 #: Version of the naming rules: a stored name made by others is made afresh.
-NAMING = 3
+NAMING = 4
 #: A seeded theme (or area) keeps its stored name while it keeps this share of its stored papers.
 KEEP_NAME = 0.8
 #: A pinned name is a label: one line, bounded.

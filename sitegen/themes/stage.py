@@ -13,8 +13,9 @@ from ..errors import Diagnostics
 from ..models import Area, Paper, Site, Theme
 from ..stages import Stages
 from ..text import slugify
-from . import names
+from . import carry, names
 from .model import ThemeModel
+from .rehome import rehome
 from .stored import StoredTheme
 from .terms import document
 from .vectors import normalize
@@ -123,6 +124,29 @@ def assign_themes(
         for slug, pin in sorted(pins.items()):
             if slug not in named:
                 diags.warn(pin.path, pin.line, f"no theme has the slug {slug!r}; its name is not pinned")
+
+    # The papers of no subject that carry a theme's name join it (``rehome.py``), in their area.
+    if n_themes is None and not all(subject):
+        moved = rehome(
+            model.tfidf_,
+            model.embedding_,
+            model.columns_,
+            model.labels_,
+            model.fitted_,
+            subject,
+            terms,
+            [p.title for p in papers],
+            model.theme_areas_,
+        )
+        joined = np.flatnonzero(moved != model.labels_)
+        if len(joined):
+            # Only the groups papers left or joined are measured again: the others' centroids
+            # are as they were.
+            changed = [*model.labels_[joined].tolist(), *moved[joined].tolist()]
+            model.labels_ = moved
+            model.centrality_ = carry.typicality(
+                model.tfidf_, model.embedding_, moved, model.fitted_, model.centrality_, changed
+            )
 
     themes = [
         Theme(
