@@ -24,6 +24,7 @@ from sitegen.errors import Diagnostics
 from sitegen.feeds import ATOM_FEED, EDITIONS_FEED, MAIN_FEED, render_feeds, theme_feed
 from sitegen.models import Paper, Site, Theme
 from sitegen.output import render_site
+from sitegen.render import paginate
 from sitegen.writer import write_site
 
 RSS_FEEDS = (MAIN_FEED, EDITIONS_FEED)
@@ -411,7 +412,10 @@ def test_every_page_announces_the_feeds_in_its_head(sample_build):
 
     result, out = sample_build
     base = result.config.base_path
-    theme_pages = {out / t.url / "index.html": t for t in result.site.themes}
+    # (every page of a theme: 50 papers to a page)
+    theme_pages = {
+        out / p.url / "index.html": t for t in result.site.themes for p in paginate(t.url, t.papers)
+    }
     pages = sorted(out.rglob("*.html"))
     assert len(pages) > 270
     for file in pages:

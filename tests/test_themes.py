@@ -16,6 +16,7 @@ from sklearn.metrics import adjusted_rand_score
 from sitegen.build import build, gather
 from sitegen.errors import Diagnostics
 from sitegen.models import Paper, Site
+from sitegen.render import paginate
 from sitegen.themes import (
     STOP_WORDS,
     ThemeModel,
@@ -215,9 +216,12 @@ def test_pages(sample_build):
     index = (out / "themes" / "index.html").read_text(encoding="utf-8")
     for theme in result.site.themes:
         assert f'href="../{theme.url}"' in index
-        page = (out / theme.url / "index.html").read_text(encoding="utf-8")
-        for paper in theme.papers:
-            assert f'href="../../{paper.url}"' in page
+        # Every paper is on one of the theme's pages (50 to a page: ``themes/<slug>/page/2/``...).
+        for listing in paginate(theme.url, theme.papers):
+            page = (out / listing.url / "index.html").read_text(encoding="utf-8")
+            up = "../" * listing.url.count("/")
+            for paper in listing.items:
+                assert f'href="{up}{paper.url}"' in page
     paper = next(p for p in result.site.papers if p.theme is not None)
     html = (out / paper.url / "index.html").read_text(encoding="utf-8")
     assert f'class="theme-chip" href="../../{paper.theme.url}"' in html
@@ -375,7 +379,7 @@ def test_themes_pages_in_chromium(sample_build, page, tmp_path):
         page.locator(".theme-card h2 a").first.click()
         page.wait_for_url(base + theme.url)
         assert page.locator("h1").inner_text() == theme.label
-        assert page.locator(".card").count() == len(theme.papers)
+        assert page.locator(".card").count() == len(paginate(theme.url, theme.papers)[0].items)
         page.locator(".card-title a").first.click()
         page.wait_for_url(base + theme.papers[0].url)
         assert page.locator(".facts .theme-chip").inner_text() == theme.label
