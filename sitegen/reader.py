@@ -211,7 +211,7 @@ def _classify(line: int, text: str) -> Item:
         return Item(Kind.AUTHORS, line, text, match)
     if _BULLET.match(text):
         return Item(Kind.BAD_AUTHORS, line, text)
-    if (match := _DATE.match(text)) and match["mon"].lower() in MONTHS and 1 <= int(match["day"]) <= 31:
+    if (match := _DATE.match(text)) and match["mon"].lower() in MONTHS:
         return Item(Kind.DATE, line, text, match)
     if match := _HF_URL.match(text):
         return Item(Kind.HF_URL, line, text, match)

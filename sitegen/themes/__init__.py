@@ -34,8 +34,9 @@ The stage runs on every build, so it is small and deterministic:
    theme: it is not named, and its papers are listed apart ("Papers of no theme",
    ``Site.leftover``), while the next build is still seeded with it. A term cut from a longer
    one ("pre-trained language" of "pre-trained language models") names nothing.
-5. **Rehome** the papers of no theme that carry a theme's name (a term of its label): each joins
-   the theme of those it is likest to (``rehome.py``); the others stay of no theme.
+5. **Rehome** the papers of no theme that carry a theme's name: each joins the theme it is likest
+   to where that theme's label has a term of its own, else the likest whose label has a word of
+   its title or a phrase of its text (``rehome.py``); the others stay of no theme.
 6. **Relate**: each paper's nearest papers by cosine similarity of their TF-IDF vectors, in
    blocks, within its area (``related.py``); a pair's similarity depends on the two papers only,
    so with carried themes the papers of the last build keep their neighbours and are compared
@@ -46,7 +47,8 @@ and unit rows, without importing scikit-learn), ``model`` (``ThemeModel``, a sci
 estimator: ``__init__`` stores parameters, ``fit`` does the work and returns ``self``, learned
 attributes end in ``_``), ``carry`` (stored themes carried while few papers are new),
 ``areas`` (the cost at scale), ``coherence`` (grab-bags), ``labels`` (c-TF-IDF), ``names``
-(carried and pinned names), ``rehome`` (papers of no theme that carry a theme's name), ``related``, ``stored`` (``content/themes.json``) and ``stage``
+(carried and pinned names), ``rehome`` (papers of no theme that carry a theme's name),
+``related``, ``stored`` (``content/themes.json``) and ``stage``
 (``assign_themes``, the build stage that turns the model's output into ``Theme`` records).
 """
 

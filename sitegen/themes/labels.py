@@ -342,7 +342,7 @@ def _shown_reach(
         return 0.0
     by_shown = dict(picked)
     shown = _by_reach(picked, counts, column)[:n_terms]
-    kept = shown[: label_of(shown).count(" · ") + 1]
+    kept = shown_terms(shown)
     return _reach([(t, by_shown[t]) for t in kept], counts, column)
 
 
@@ -525,5 +525,10 @@ def _parts(shown: str) -> frozenset[str]:
 
 
 def label_of(terms: list[str]) -> str:
-    label = " · ".join(terms[:3])
-    return label if len(label) <= 44 or len(terms) < 3 else " · ".join(terms[:2])
+    return " · ".join(shown_terms(terms))
+
+
+def shown_terms(terms: Sequence[str]) -> list[str]:
+    """The terms a label shows: the first three, or two where three make it long."""
+    shown = list(terms[:3])
+    return shown if len(" · ".join(shown)) <= 44 or len(shown) < 3 else shown[:2]

@@ -16,7 +16,7 @@ typical of their new themes, so a theme's most typical papers, which its page le
 its own. On the sample, papers of no theme were 57 of 270 before, 37 after.
 
 The cost is linear: a paper is compared with the themes of its own area only (``areas.py``; a
-handful), one paper at a time.
+handful), the papers of an area at once in each round.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy as np
 from scipy import sparse
 
 from .carry import LSA_WEIGHT, centroids
-from .labels import label_of
+from .labels import shown_terms
 from .terms import analyze
 
 #: Rounds of ``rehome`` at most (each only shrinks the groups of no subject; two or three do).
@@ -35,12 +35,10 @@ MAX_ROUNDS = 10
 
 
 def label_keys(terms: Sequence[str]) -> list[str]:
-    """The terms (as ``terms.analyze`` makes them) that a theme's label shows: of its first
-    terms, as many as ``label_of`` shows, each by its longest term ("preference optimization",
-    not "preference")."""
-    shown = list(terms)[: label_of(list(terms)).count(" · ") + 1] if terms else []
+    """The terms (as ``terms.analyze`` makes them) that a theme's label shows (``shown_terms``),
+    each by its longest term ("preference optimization", not "preference")."""
     keys = []
-    for term in shown:
+    for term in shown_terms(terms):
         analyzed = analyze(term)
         if analyzed:
             keys.append(max(analyzed, key=lambda t: (t.count(" "), len(t), t)))
@@ -111,11 +109,11 @@ def _round(
     to the themes as the round starts (their centroids in ``x`` and ``embedding``)."""
     k = len(subject)
     tfidf_centroids, lsa_centroids = centroids(x, embedding, out, fitted, k)
-    named = np.asarray(subject, dtype=bool)
+    themed = np.asarray(subject, dtype=bool)
     moves = []
     for home, papers in sorted(by_area.items()):
-        waiting = [(i, carried, said) for i, carried, said in papers if not named[out[i]]]
-        themes = np.flatnonzero(named & (area == home))
+        waiting = [(i, carried, said) for i, carried, said in papers if not themed[out[i]]]
+        themes = np.flatnonzero(themed & (area == home))
         if not waiting or not len(themes):
             continue
         rows = [i for i, _, _ in waiting]
