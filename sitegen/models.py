@@ -140,6 +140,13 @@ class Theme:
     def url(self) -> str:
         return f"themes/{self.slug}/"
 
+    @property
+    def more_terms(self) -> list[str]:
+        """Its terms that its name does not show (the themes page lists them after its size): a
+        name shows two or three of them, or none where it is pinned."""
+        shown = {part.strip().casefold() for part in self.label.split("·")}
+        return [term for term in self.terms if term.casefold() not in shown]
+
 
 @dataclass(slots=True, eq=False)
 class Area:

@@ -6,6 +6,7 @@ import inspect
 import json
 import re
 import shutil
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -216,6 +217,13 @@ def test_pages(sample_build):
     index = (out / "themes" / "index.html").read_text(encoding="utf-8")
     for theme in result.site.themes:
         assert f'href="../{theme.url}"' in index
+        # Each term is on the page once: in the name, or after the size as "also" (a name that
+        # shows two terms of five leaves three, not two).
+        shown = theme.label.split(" · ")
+        more = [t for t in theme.terms if t not in shown]
+        assert more == theme.more_terms
+        card = index[index.index(f'href="../{theme.url}"') :].split("</li>", 1)[0]
+        assert (f"also: {escape(', '.join(more))}</p>" in card) == bool(more), card
         # Every paper is on one of the theme's pages (50 to a page: ``themes/<slug>/page/2/``...).
         for listing in paginate(theme.url, theme.papers):
             page = (out / listing.url / "index.html").read_text(encoding="utf-8")
